@@ -1,0 +1,151 @@
+// `hostds describe ds|node NAME`: kubectl's describe layout, plus what only hostds knows (the
+// manifest's file and the placement decision).
+import type { Context } from '../context.js';
+import { loadHostView, viewNotes, type DaemonSetView, type HostView } from '../view.js';
+import { CliError, notFound } from '../errors.js';
+import { resolveResource, splitTypeName } from '../resources.js';
+import { formatLabelSelector, formatSet } from '../../schedule/label-selector.js';
+import { formatMapLines, formatTable } from '../output.js';
+import { displayedTaints, nodeAddresses, nodeConditions, nodeInfo, nodeRoles } from '../objects.js';
+import { renderIssue } from '../../manifest/issues.js';
+import type { Container, Taint, Toleration } from '../../manifest/types.js';
+import { checkNodeName } from '../../host/node-edit.js';
+import { explain } from './why.js';
+
+export async function runDescribe(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
+  const [first, second] = args;
+  if (first === undefined) throw new CliError('You must specify the type of resource to describe: ds or node');
+  const [word, inline] = splitTypeName(first);
+  const kind = resolveResource(word);
+  const name = inline ?? second;
+  const view = await loadHostView(ctx);
+  for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
+  if (kind === 'nodes') {
+    checkNodeName(name ?? view.node.view.name, ctx.nodeName);
+    ctx.io.out(describeNode(view));
+    return 0;
+  }
+  if (kind !== 'daemonsets') throw new CliError('describe pod needs the agent, which arrives with the next release of hostds');
+  const ns = namespace ?? 'default';
+  const targets = view.daemonSets.filter((d) => (d.ds.metadata.namespace ?? 'default') === ns && (name === undefined || d.ds.metadata.name === name));
+  if (targets.length === 0) {
+    if (name === undefined) { ctx.io.err(`No resources found in ${ns} namespace.\n`); return 0; }
+    throw notFound('daemonsets.apps', name);
+  }
+  ctx.io.out(targets.map((d) => describeDaemonSet(d, view)).join('\n\n') + '\n');
+  return 0;
+}
+
+function field(label: string, value: string, width = 16): string {
+  return `${(label + ':').padEnd(width)}${value}`;
+}
+
+function describeDaemonSet(d: DaemonSetView, view: HostView): string {
+  const { ds, placement } = d;
+  const spec = ds.spec.template.spec;
+  const desired = placement.shouldRun ? 1 : 0;
+  const out = [
+    field('Name', ds.metadata.name),
+    field('Namespace', ds.metadata.namespace ?? 'default'),
+    field('Selector', formatLabelSelector(ds.spec.selector)),
+    field('Node-Selector', formatSet(spec.nodeSelector)),
+    field('Labels', formatMapLines(ds.metadata.labels, 16)),
+    field('Annotations', formatMapLines(ds.metadata.annotations, 16)),
+    field('Manifest', `${d.source.file}:${d.source.line}:${d.source.col}`),
+    `Desired Number of Nodes Scheduled: ${desired}`,
+    'Current Number of Nodes Scheduled: 0',
+    'Number of Nodes Scheduled with Up-to-date Pods: 0',
+    'Number of Nodes Scheduled with Available Pods: 0',
+    'Number of Nodes Misscheduled: 0',
+    `Pods Status:  0 Running / ${desired} Waiting / 0 Succeeded / 0 Failed`,
+    `Update Strategy:  ${ds.spec.updateStrategy?.type ?? 'RollingUpdate'}`,
+    'Pod Template:',
+    `  ${field('Labels', formatMapLines(ds.spec.template.metadata?.labels, 11), 11)}`,
+  ];
+  if (spec.initContainers && spec.initContainers.length > 0) {
+    out.push('  Init Containers:', ...spec.initContainers.flatMap(describeContainer));
+  }
+  out.push('  Containers:', ...spec.containers.flatMap(describeContainer));
+  out.push(`  ${field('Node-Selectors', formatSet(spec.nodeSelector), 16)}`);
+  out.push(`  ${field('Tolerations', formatTolerations(placement.tolerations, 16), 16)}`);
+  out.push('Placement on this host:', ...explain(d, view).trimEnd().split('\n').map((l) => `  ${l}`));
+  if (d.warnings.length > 0) out.push('Warnings:', ...d.warnings.map((w) => `  ${renderIssue(w)}`));
+  out.push('Events:           <none>');
+  return out.join('\n');
+}
+
+function describeContainer(c: Container): string[] {
+  const lines = [`   ${c.name}:`, `    ${field('Image', c.image ?? '<none>', 14)}`];
+  if (c.command && c.command.length > 0) lines.push('    Command:', ...c.command.map((x) => `      ${x}`));
+  if (c.args && c.args.length > 0) lines.push('    Args:', ...c.args.map((x) => `      ${x}`));
+  const env = c.env ?? [];
+  if (env.length === 0) lines.push(`    ${field('Environment', '<none>', 14)}`);
+  else {
+    lines.push('    Environment:');
+    for (const e of env) {
+      const from = e.valueFrom?.fieldRef ? `(v1:${e.valueFrom.fieldRef.fieldPath})` : e.valueFrom ? '(not supported by hostds)' : e.value ?? '';
+      lines.push(`      ${e.name}:  ${from}`);
+    }
+  }
+  return lines;
+}
+
+/** kubectl prints `key=value:Effect op=Exists for 300s`, one per line. */
+export function formatTolerations(ts: readonly Toleration[], indent: number): string {
+  if (ts.length === 0) return '<none>';
+  return ts.map((t, i) => {
+    let s = t.key ?? '';
+    if (t.value) s += `=${t.value}`;
+    if (t.effect) s += `:${t.effect}`;
+    if (t.operator === 'Exists') s += s === '' ? 'op=Exists' : ' op=Exists';
+    if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) s += ` for ${t.tolerationSeconds}s`;
+    return (i === 0 ? '' : ' '.repeat(indent)) + s;
+  }).join('\n');
+}
+
+function formatTaints(ts: readonly Taint[], indent: number): string {
+  if (ts.length === 0) return '<none>';
+  return ts.map((t, i) => `${i === 0 ? '' : ' '.repeat(indent)}${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join('\n');
+}
+
+function describeNode(view: HostView): string {
+  const n = view.node;
+  const info = nodeInfo(view.facts);
+  const conditions = nodeConditions(view);
+  const out = [
+    field('Name', n.view.name, 20),
+    field('Roles', nodeRoles(n.view.labels), 20),
+    field('Labels', formatMapLines(n.view.labels, 20), 20),
+    field('Annotations', formatMapLines(n.annotations, 20), 20),
+    field('CreationTimestamp', new Date(n.creationTimestampMs).toUTCString(), 20),
+    field('Taints', formatTaints(displayedTaints(n), 20), 20),
+    field('Unschedulable', String(n.view.unschedulable), 20),
+    'Conditions:',
+    indentBlock(formatTable(['Type', 'Status', 'LastHeartbeatTime', 'LastTransitionTime', 'Reason', 'Message'],
+      conditions.map((c) => [c.type, c.status, c.lastHeartbeatTime ?? '-', c.lastTransitionTime ?? '-', c.reason, c.message])), 2),
+    'Addresses:',
+    ...nodeAddresses(n.view.name, view.facts).map((a) => `  ${a.type}:  ${a.address}`),
+    'System Info:',
+    `  Kernel Version:             ${info['kernelVersion']}`,
+    `  OS Image:                   ${info['osImage']}`,
+    `  Operating System:           ${info['operatingSystem']}`,
+    `  Architecture:               ${info['architecture']}`,
+    `  Container Runtime Version:  ${info['containerRuntimeVersion']}`,
+    `  Kubelet Version:            ${info['kubeletVersion']}`,
+    `DaemonSets (${view.daemonSets.length} in manifests.d):`,
+  ];
+  if (view.daemonSets.length === 0) out.push('  <none>');
+  else {
+    const rows = view.daemonSets.map((d) => {
+      const failed = d.placement.rules.find((r) => !r.ok);
+      return [d.ds.metadata.namespace ?? 'default', d.ds.metadata.name, d.placement.shouldRun ? '1' : '0', failed ? failed.message : 'runs here'];
+    });
+    out.push(indentBlock(formatTable(['Namespace', 'Name', 'Desired', 'Why'], rows), 2));
+  }
+  out.push('Events:              <none>');
+  return out.join('\n') + '\n';
+}
+
+function indentBlock(text: string, n: number): string {
+  return text.trimEnd().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+}

@@ -1,0 +1,67 @@
+// What every command needs, resolved once from the global flags: paths under --root, the
+// config, this node's name and the clock. Commands receive it; only main.ts builds it.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import { resolvePaths, type Paths } from '../state/paths.js';
+import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../config/config.js';
+import type { ManifestIssue } from '../manifest/issues.js';
+import { isDNS1123Subdomain } from '../manifest/k8s-names.js';
+import { CliError } from './errors.js';
+
+export interface GlobalOptions {
+  root?: string;
+  nodeName?: string;
+  config?: string;
+  output?: string;
+  debug?: boolean;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Context {
+  paths: Paths;
+  config: ResolvedConfig;
+  configIssues: ManifestIssue[];
+  nodeName: string;
+  output: string | undefined;
+  /** Wall-clock ms; read once so every AGE in one output agrees. */
+  now: number;
+  io: Io;
+}
+
+export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+  const paths = resolvePaths(opts.root ?? (env['HOSTDS_ROOT'] || undefined), opts.config);
+  const { config, issues } = await loadConfig(paths.config, opts.config !== undefined);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    throw new CliError(`invalid config ${e.file}:${e.line}:${e.col}: ${e.path ? `${e.path}: ` : ''}${e.message}` +
+      (errors.length > 1 ? ` (and ${errors.length - 1} more; run \`hostds validate --config\`)` : ''));
+  }
+  const nodeName = resolveNodeName(opts.nodeName, config.nodeName);
+  return { paths, config, configIssues: issues, nodeName, output: opts.output, now: Date.now(), io };
+}
+
+async function loadConfig(path: string, explicit: boolean): Promise<{ config: ResolvedConfig; issues: ManifestIssue[] }> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: DEFAULT_CONFIG, issues: [] };
+    throw new CliError(`cannot read config ${path}: ${(err as Error).message}`);
+  }
+  return parseConfigText(text, path);
+}
+
+/** --node-name, then config nodeName, then the hostname lowercased as a kubelet does. */
+export function resolveNodeName(flag: string | undefined, configured: string | undefined): string {
+  const name = flag ?? configured ?? os.hostname().toLowerCase();
+  const errs = isDNS1123Subdomain(name);
+  if (errs.length > 0) {
+    throw new CliError(`node name "${name}" is invalid: ${errs.join('; ')}; set nodeName in config.yaml or pass --node-name`);
+  }
+  return name;
+}

@@ -1,0 +1,116 @@
+// Kubernetes-shaped objects for -o json|yaml and describe: what `kubectl get -o yaml` would show
+// for this host's Node and DaemonSets, so existing tooling can read hostds output unchanged.
+import type { DaemonSetView, HostView, NodeRecord } from './view.js';
+import type { HostFacts } from '../host/facts.js';
+import type { Taint } from '../manifest/types.js';
+import { nodeTaints } from '../schedule/node-taints.js';
+import { kubeletVersion, hostdsVersion } from '../version.js';
+
+export const MANIFEST_ANNOTATION = 'hostds.io/manifest';
+
+/** RFC 3339 with second precision, as metav1.Time marshals. */
+export function k8sTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function daemonSetObject(d: DaemonSetView): Record<string, unknown> {
+  const { ds } = d;
+  const desired = d.placement.shouldRun ? 1 : 0;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      ...ds.metadata,
+      namespace: ds.metadata.namespace ?? 'default',
+      annotations: { ...(ds.metadata.annotations ?? {}), [MANIFEST_ANNOTATION]: `${d.source.file}:${d.source.line}` },
+      creationTimestamp: k8sTime(d.creationTimestampMs),
+      generation: ds.metadata.generation ?? 1,
+    },
+    spec: ds.spec,
+    status: {
+      currentNumberScheduled: 0,
+      desiredNumberScheduled: desired,
+      numberMisscheduled: 0,
+      numberReady: 0,
+      numberAvailable: 0,
+      numberUnavailable: desired,
+      updatedNumberScheduled: 0,
+      observedGeneration: ds.metadata.generation ?? 1,
+    },
+  };
+}
+
+export interface NodeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+export function nodeConditions(view: HostView): NodeCondition[] {
+  return [view.agent.running
+    ? { type: 'Ready', status: 'True', reason: 'HostdsReady', message: `hostds agent is running (pid ${view.agent.pid})` }
+    : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'hostds agent is not running' }];
+}
+
+/** Taints as the API shows them: the user's plus the unschedulable taint a cordon adds. */
+export function displayedTaints(node: NodeRecord): Taint[] {
+  return nodeTaints(node.view);
+}
+
+export function nodeObject(view: HostView): Record<string, unknown> {
+  const { node, facts } = view;
+  const taints = displayedTaints(node);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.view.name,
+      labels: node.view.labels,
+      ...(Object.keys(node.annotations).length > 0 ? { annotations: node.annotations } : {}),
+      creationTimestamp: k8sTime(node.creationTimestampMs),
+    },
+    spec: {
+      ...(taints.length > 0 ? { taints } : {}),
+      ...(node.view.unschedulable ? { unschedulable: true } : {}),
+    },
+    status: {
+      addresses: nodeAddresses(node.view.name, facts),
+      conditions: nodeConditions(view),
+      nodeInfo: nodeInfo(facts),
+    },
+  };
+}
+
+export function nodeAddresses(name: string, facts: HostFacts): { type: string; address: string }[] {
+  const out = facts.internalIP ? [{ type: 'InternalIP', address: facts.internalIP }] : [];
+  return [...out, { type: 'Hostname', address: name }];
+}
+
+export function nodeInfo(facts: HostFacts): Record<string, string> {
+  return {
+    architecture: facts.arch,
+    containerRuntimeVersion: `hostds://${hostdsVersion()}`,
+    kernelVersion: facts.kernelVersion,
+    kubeletVersion: kubeletVersion(),
+    operatingSystem: facts.os,
+    osImage: facts.osImage,
+  };
+}
+
+export function nodeStatusText(view: HostView): string {
+  const ready = nodeConditions(view).find((c) => c.type === 'Ready');
+  const base = ready?.status === 'True' ? 'Ready' : 'NotReady';
+  return view.node.view.unschedulable ? `${base},SchedulingDisabled` : base;
+}
+
+export function nodeRoles(labels: Record<string, string>): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(labels)) {
+    if (k.startsWith('node-role.kubernetes.io/')) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && v !== '') roles.add(v);
+  }
+  return roles.size === 0 ? '<none>' : [...roles].filter((r) => r !== '').sort().join(',') || '<none>';
+}

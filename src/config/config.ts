@@ -1,0 +1,157 @@
+// config.yaml: every key optional, named after the kubelet's KubeletConfiguration (DESIGN.md §9).
+// Raw YAML in, one frozen ResolvedConfig out; bad values are positioned issues, never crashes.
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { ManifestIssue } from '../manifest/issues.js';
+import { parseDuration } from '../lib/duration.js';
+
+export interface ResolvedConfig {
+  nodeName?: string;
+  evictionHard: Readonly<Record<string, string>>;
+  evictionPressureTransitionPeriodMs: number;
+  nodeStatusUpdateFrequencyMs: number;
+  nodefsPaths: readonly string[];
+  featureLabels: boolean;
+  onExit: 'keep' | 'stop';
+  restartBackoff: { initialMs: number; maxMs: number; resetMs: number };
+  logs: { maxSize: string; maxFiles: number };
+  api: { address?: string };
+  metrics: { address?: string };
+}
+
+export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
+  evictionHard: Object.freeze({ 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%' }),
+  evictionPressureTransitionPeriodMs: 5 * 60_000,
+  nodeStatusUpdateFrequencyMs: 10_000,
+  nodefsPaths: Object.freeze([]) as readonly string[],
+  featureLabels: true,
+  onExit: 'keep',
+  restartBackoff: Object.freeze({ initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }),
+  logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5 }),
+  api: Object.freeze({}),
+  metrics: Object.freeze({}),
+});
+
+const EVICTION_SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'pid.available'];
+const QUANTITY_RE = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$|^\d+(\.\d+)?%$/;
+
+export interface ConfigResult {
+  config: ResolvedConfig;
+  issues: ManifestIssue[];
+}
+
+export function parseConfigText(text: string, file: string): ConfigResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', uniqueKeys: true, prettyErrors: false });
+  const issues: ManifestIssue[] = [];
+  const at = (offset: number | undefined): { line: number; col: number } => lc.linePos(offset ?? 0);
+  for (const e of doc.errors) issues.push({ code: 'yaml-syntax', severity: 'error', file, ...at(e.pos[0]), path: '', message: e.message.split('\n')[0]! });
+  if (doc.errors.length > 0 || doc.contents === null) return { config: DEFAULT_CONFIG, issues };
+  if (!isMap(doc.contents)) {
+    issues.push({ code: 'invalid-type', severity: 'error', file, ...at(doc.contents.range?.[0]), path: '', message: 'config must be a mapping of keys to values' });
+    return { config: DEFAULT_CONFIG, issues };
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch (err) {
+    issues.push({ code: 'yaml-limit', severity: 'error', file, line: 1, col: 1, path: '', message: (err as Error).message });
+    return { config: DEFAULT_CONFIG, issues };
+  }
+  const report: Report = (path, message, severity = 'error', keys = path.split('.')) => {
+    issues.push({ code: severity === 'error' ? 'invalid-value' : 'unknown-field', severity, file, ...at(offsetOf(doc, keys)), path, message });
+  };
+  return { config: Object.freeze(resolveConfig(raw, report)), issues };
+}
+
+function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined;
+  for (const k of keys) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === k);
+    if (!pair) break;
+    best = (pair.key as { range?: number[] }).range?.[0] ?? best;
+    const v = pair.value as { range?: number[] } | null;
+    if (v?.range) best = v.range[0];
+    node = v;
+  }
+  return best;
+}
+
+/** `keys` locates the value when the dotted path is ambiguous (eviction signals contain dots). */
+type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
+
+const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
+  'featureLabels', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
+
+function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
+  const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
+  for (const key of Object.keys(raw)) if (!KNOWN_KEYS.includes(key)) report(key, `unknown key "${key}" (ignored; is it a typo?)`, 'warning');
+  const str = (path: string, v: unknown): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') { report(path, `expected a string, got ${JSON.stringify(v)}`); return undefined; }
+    return v;
+  };
+  const dur = (path: string, v: unknown, fallback: number): number => {
+    const s = str(path, typeof v === 'number' ? `${v}s` : v);
+    if (s === undefined) return fallback;
+    try { return parseDuration(s); } catch (err) { report(path, (err as Error).message); return fallback; }
+  };
+  const nodeName = str('nodeName', raw['nodeName']);
+  if (nodeName !== undefined) c.nodeName = nodeName;
+  if (raw['evictionHard'] !== undefined) c.evictionHard = resolveEviction(raw['evictionHard'], report);
+  c.evictionPressureTransitionPeriodMs = dur('evictionPressureTransitionPeriod', raw['evictionPressureTransitionPeriod'], c.evictionPressureTransitionPeriodMs);
+  c.nodeStatusUpdateFrequencyMs = dur('nodeStatusUpdateFrequency', raw['nodeStatusUpdateFrequency'], c.nodeStatusUpdateFrequencyMs);
+  const paths = raw['nodefsPaths'];
+  if (paths !== undefined && paths !== null) {
+    if (Array.isArray(paths) && paths.every((p) => typeof p === 'string' && p.startsWith('/'))) c.nodefsPaths = paths as string[];
+    else report('nodefsPaths', 'expected a list of absolute paths');
+  }
+  const fl = raw['featureLabels'];
+  if (fl !== undefined && fl !== null) {
+    if (typeof fl === 'boolean') c.featureLabels = fl; else report('featureLabels', `expected true or false, got ${JSON.stringify(fl)}`);
+  }
+  const onExit = raw['onExit'];
+  if (onExit !== undefined && onExit !== null) {
+    if (onExit === 'keep' || onExit === 'stop') c.onExit = onExit; else report('onExit', `Unsupported value: ${JSON.stringify(onExit)}: supported values: "keep", "stop"`);
+  }
+  const rb = asRecord(raw['restartBackoff'], 'restartBackoff', report);
+  c.restartBackoff = {
+    initialMs: dur('restartBackoff.initial', rb['initial'], c.restartBackoff.initialMs),
+    maxMs: dur('restartBackoff.max', rb['max'], c.restartBackoff.maxMs),
+    resetMs: dur('restartBackoff.reset', rb['reset'], c.restartBackoff.resetMs),
+  };
+  const logs = asRecord(raw['logs'], 'logs', report);
+  const maxSize = str('logs.maxSize', logs['maxSize']);
+  if (maxSize !== undefined) {
+    if (QUANTITY_RE.test(maxSize) && !maxSize.endsWith('%')) c.logs.maxSize = maxSize; else report('logs.maxSize', `invalid quantity "${maxSize}" (e.g. 10Mi)`);
+  }
+  const maxFiles = logs['maxFiles'];
+  if (maxFiles !== undefined && maxFiles !== null) {
+    if (Number.isInteger(maxFiles) && (maxFiles as number) >= 1) c.logs.maxFiles = maxFiles as number; else report('logs.maxFiles', 'expected an integer >= 1');
+  }
+  const api = str('api.address', asRecord(raw['api'], 'api', report)['address']);
+  if (api !== undefined) c.api = { address: api };
+  const metrics = str('metrics.address', asRecord(raw['metrics'], 'metrics', report)['address']);
+  if (metrics !== undefined) c.metrics = { address: metrics };
+  return c;
+}
+
+function asRecord(v: unknown, path: string, report: Report): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  report(path, 'expected a mapping');
+  return {};
+}
+
+function resolveEviction(v: unknown, report: Report): Record<string, string> {
+  const out: Record<string, string> = { ...DEFAULT_CONFIG.evictionHard };
+  for (const [signal, threshold] of Object.entries(asRecord(v, 'evictionHard', report))) {
+    const path = `evictionHard.${signal}`;
+    const keys = ['evictionHard', signal];
+    if (!EVICTION_SIGNALS.includes(signal)) { report('evictionHard', `unsupported eviction signal "${signal}": supported: ${EVICTION_SIGNALS.join(', ')}`, 'error', keys); continue; }
+    if (typeof threshold !== 'string' || !QUANTITY_RE.test(threshold)) { report(path, `invalid threshold ${JSON.stringify(threshold)}: use a quantity (100Mi) or a percentage (10%)`, 'error', keys); continue; }
+    out[signal] = threshold;
+  }
+  return out;
+}

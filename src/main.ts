@@ -1,0 +1,128 @@
+// Composition root: parses the command line, builds the context, runs one command, and turns
+// any error into one line on stderr and an exit code. Only this file decides how the process ends.
+import { Command, CommanderError } from 'commander';
+import { buildContext, type Context, type GlobalOptions, type Io } from './cli/context.js';
+import { CliError } from './cli/errors.js';
+import { formatCliError, LockTimeoutError, NodeEditError, NodeFileError, NotFoundError, UsageError } from './lib/errors.js';
+import { hostdsVersion } from './version.js';
+
+const stdio: Io = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+};
+
+type Handler = (ctx: Context) => Promise<number>;
+
+/** Errors that are the user's to fix: shown as one line. Anything else is a bug and says so. */
+function isUserError(err: unknown): boolean {
+  return err instanceof CliError || err instanceof UsageError || err instanceof NotFoundError || err instanceof NodeEditError ||
+    err instanceof NodeFileError || err instanceof LockTimeoutError;
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let exit = 0;
+  const program = buildProgram(io, async (handler) => {
+    const opts = program.opts<GlobalOptions>();
+    try {
+      exit = await handler(await buildContext(opts, io));
+    } catch (err) {
+      exit = err instanceof CliError ? err.exitCode : 1;
+      if (isUserError(err)) io.err(formatCliError(err) + '\n');
+      else {
+        io.err(`error: ${(err as Error)?.message ?? String(err)}\n`);
+        io.err(opts.debug ? `${(err as Error)?.stack}\n` : 'hostds: this is a bug; run again with --debug for the stack trace\n');
+      }
+    }
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : err.exitCode || 1;
+    throw err;
+  }
+  process.exitCode = exit;
+  return exit;
+}
+
+function buildProgram(io: Io, run: (h: Handler) => Promise<void>): Command {
+  const program = new Command('hostds')
+    .description('Kubernetes DaemonSets for hosts without Kubernetes')
+    .option('--root <dir>', 'prefix for every path hostds uses (env HOSTDS_ROOT)')
+    .option('--node-name <name>', "this host's node name (default: config nodeName, else the hostname)")
+    .option('--config <file>', 'config file (default: ROOT/etc/hostds/config.yaml)')
+    .option('-o, --output <format>', 'output format: wide|json|yaml|name')
+    .option('--debug', 'show stack traces of internal errors')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(s.startsWith('error:') ? s : `error: ${s}`) })
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  const lazy = <M>(load: () => Promise<M>, pick: (m: M, ctx: Context) => Promise<number>): Handler =>
+    async (ctx) => pick(await load(), ctx);
+
+  program.command('version').description('print the hostds version')
+    .action(() => run(async (ctx) => {
+      ctx.io.out(ctx.output === 'json' ? JSON.stringify({ version: hostdsVersion() }) + '\n' : `hostds v${hostdsVersion()}\n`);
+      return 0;
+    }));
+
+  program.command('get').description('show daemonsets (ds) or this node (nodes), like kubectl get')
+    .argument('<resource>').argument('[names...]')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=ssd-monitor')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('--show-labels', 'add a LABELS column')
+    .action((resource: string, names: string[], o: Record<string, unknown>) => run(lazy(() => import('./cli/commands/get.js'),
+      (m, ctx) => m.runGet(ctx, [resource, ...names], o))));
+
+  program.command('describe').description('show details of a daemonset or this node')
+    .argument('<resource>').argument('[name]')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action((resource: string, name: string | undefined, o: { namespace?: string }) => run(lazy(() => import('./cli/commands/describe.js'),
+      (m, ctx) => m.runDescribe(ctx, name === undefined ? [resource] : [resource, name], o.namespace))));
+
+  program.command('why').description('explain, rule by rule, whether a daemonset runs on this host and how to change it')
+    .argument('<resource>').argument('[name]')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action((resource: string, name: string | undefined, o: { namespace?: string }) => run(lazy(() => import('./cli/commands/why.js'),
+      (m, ctx) => m.runWhy(ctx, name === undefined ? [resource] : [resource, name], o.namespace))));
+
+  program.command('validate').description('check manifests: every error as file:line:col: path: message')
+    .option('-f, --filename <path...>', 'file or directory (default: ROOT manifests.d, node.yaml and config)')
+    .action((o: { filename?: string[] }) => run(lazy(() => import('./cli/commands/validate.js'),
+      (m, ctx) => m.runValidate(ctx, o.filename ?? []))));
+
+  for (const verb of ['create', 'apply'] as const) {
+    program.command(verb).description(`${verb} daemonsets in ROOT manifests.d from a file or directory`)
+      .requiredOption('-f, --filename <path...>', 'file or directory')
+      .action((o: { filename: string[] }) => run(lazy(() => import('./cli/commands/manifests.js'),
+        (m, ctx) => (verb === 'create' ? m.runCreate(ctx, o.filename) : m.runApply(ctx, o.filename)))));
+  }
+
+  program.command('delete').description('delete daemonsets: delete ds NAME... | delete -f FILE')
+    .argument('[args...]')
+    .option('-f, --filename <path...>', 'file or directory naming the daemonsets')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action((args: string[], o: { filename?: string[]; namespace?: string }) => run(lazy(() => import('./cli/commands/manifests.js'),
+      (m, ctx) => m.runDelete(ctx, args, o.filename ?? [], o.namespace))));
+
+  program.command('label').description('update labels of this node: label node NAME k=v k2-')
+    .argument('<args...>')
+    .option('--overwrite', 'allow changing an existing label')
+    .action((args: string[], o: { overwrite?: boolean }) => run(lazy(() => import('./cli/commands/node.js'),
+      (m, ctx) => m.runLabel(ctx, args, o.overwrite === true))));
+
+  program.command('taint').description('update taints of this node: taint node NAME k=v:Effect k:Effect- k-')
+    .argument('<args...>')
+    .option('--overwrite', 'allow replacing a taint with the same key and effect')
+    .action((args: string[], o: { overwrite?: boolean }) => run(lazy(() => import('./cli/commands/node.js'),
+      (m, ctx) => m.runTaint(ctx, args, o.overwrite === true))));
+
+  for (const verb of ['cordon', 'uncordon'] as const) {
+    program.command(verb).description(verb === 'cordon' ? 'mark this node unschedulable' : 'mark this node schedulable')
+      .argument('<name>')
+      .action((name: string) => run(lazy(() => import('./cli/commands/node.js'),
+        (m, ctx) => m.runCordon(ctx, name, verb === 'cordon'))));
+  }
+  return program;
+}

@@ -1,0 +1,130 @@
+// YAML text → documents, keeping the node tree so any field path can be turned back into
+// line:column. Kubernetes decodes YAML 1.1 (go-yaml), so `0600` is octal and `yes` a boolean.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { FieldPath, ManifestIssue, RawIssue } from './issues.js';
+import { renderPath } from './issues.js';
+
+/** Alias expansion beyond this is treated as a "billion laughs" attack. */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedDoc {
+  index: number;
+  /** Plain value of the document, undefined for an empty document or one that failed. */
+  value: unknown;
+  /** Offset of the document's first content character. */
+  start: number;
+  /** Source text of this document (for rewriting a multi-document file). */
+  source: string;
+  /** [start, end) offsets of `source` in the file, `---` marker included. */
+  range: [number, number];
+  locate(path: FieldPath, at?: 'key' | 'value'): { line: number; col: number };
+}
+
+export interface ParsedFile {
+  docs: ParsedDoc[];
+  /** Syntax and limit errors; when any is present the file must not be acted on. */
+  issues: ManifestIssue[];
+}
+
+const DEEP_MESSAGE = 'the document is nested too deeply to process';
+
+const TEMPLATE_RE = /\{\{[-\s]|\{%|^\s*\{\{/m;
+
+export function parseManifestText(text: string, file: string): ParsedFile {
+  const lc = new LineCounter();
+  const pos = (offset: number): { line: number; col: number } => {
+    const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line: p.line, col: p.col };
+  };
+  const issues: ManifestIssue[] = [];
+  let documents: Document.Parsed[];
+  try {
+    documents = parseAllDocuments(text, { lineCounter: lc, version: '1.1', uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    if (!Array.isArray(documents)) documents = [];
+  } catch (err) {
+    return { docs: [], issues: [{ code: 'yaml-limit', severity: 'error', file, line: 1, col: 1, path: '', message: `cannot parse: ${(err as Error).message}` }] };
+  }
+  const docs: ParsedDoc[] = [];
+  documents.forEach((doc, index) => {
+    for (const e of doc.errors) {
+      const at = pos(e.pos[0]);
+      // The parser turns its own stack overflow into an error at the spot: name it for what it is.
+      if (/call stack/i.test(e.message)) issues.push({ code: 'yaml-limit', severity: 'error', file, ...at, path: '', message: DEEP_MESSAGE });
+      else issues.push({ code: 'yaml-syntax', severity: 'error', file, ...at, path: '', message: firstLine(e.message) });
+    }
+    let value: unknown;
+    if (doc.errors.length === 0) {
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (err) {
+        const at = pos(doc.range[0]);
+        issues.push({ code: 'yaml-limit', severity: 'error', file, ...at, path: '', message: limitMessage(err) });
+      }
+    }
+    const start = doc.contents?.range[0] ?? doc.range[0];
+    docs.push({
+      index, value, start,
+      source: text.slice(doc.range[0], doc.range[2]),
+      range: [doc.range[0], doc.range[2]],
+      locate: (path, at) => pos(locateOffset(doc, path, at)),
+    });
+  });
+  if (issues.some((i) => i.code === 'yaml-syntax')) {
+    const m = TEMPLATE_RE.exec(text);
+    if (m) {
+      const at = pos(m.index);
+      issues.unshift({ code: 'template', severity: 'error', file, ...at, path: '',
+        message: 'this looks like a Helm/Go/Jinja template ({{ ... }}), not a manifest: render it first (e.g. `helm template`) and load the output' });
+    }
+  }
+  return { docs, issues };
+}
+
+function firstLine(msg: string): string {
+  return msg.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function limitMessage(err: unknown): string {
+  const msg = (err as Error).message ?? String(err);
+  if (/alias/i.test(msg)) return `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`;
+  if (err instanceof RangeError) return DEEP_MESSAGE;
+  return `cannot load the document: ${msg}`;
+}
+
+/** Offset of the node at `path`, or of the deepest existing ancestor when the field is missing. */
+function locateOffset(doc: Document.Parsed, path: FieldPath, at?: 'key' | 'value'): number {
+  let node: unknown = doc.contents;
+  let best = doc.contents?.range[0] ?? doc.range[0];
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node) && typeof seg !== 'number') {
+      const name = typeof seg === 'string' ? seg : seg.key;
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === name);
+      if (!pair) return best;
+      const keyNode = pair.key as Node;
+      best = keyNode.range?.[0] ?? best;
+      if (last && at === 'key') return best;
+      const v = pair.value as Node | null;
+      if (v && v.range) best = v.range[0];
+      node = v;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item || !item.range) return best;
+      best = item.range[0];
+      node = item;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+/** Turns validator output into positioned issues. `prefix` locates objects inside a `kind: List`. */
+export function positionIssues(doc: ParsedDoc, file: string, raw: readonly RawIssue[], prefix: FieldPath = []): ManifestIssue[] {
+  return raw.map((r) => ({
+    code: r.code, severity: r.severity, file,
+    ...doc.locate([...prefix, ...r.path], r.at),
+    path: renderPath(r.path), message: r.message,
+  }));
+}

@@ -1,0 +1,97 @@
+// Reads one manifest file defensively: a FIFO, a device, a directory named x.yaml, a dangling
+// symlink, an unreadable or huge file each become one positioned issue instead of a hang or crash.
+import { constants, promises as fsp } from 'node:fs';
+import type { ManifestIssue } from './issues.js';
+
+/** Kubernetes refuses request bodies over 3 MiB; a manifest larger than that is a mistake. */
+export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
+
+export type ReadResult =
+  | { ok: true; text: string; birthtimeMs: number; mtimeMs: number }
+  | { ok: false; issue: ManifestIssue };
+
+function fail(file: string, code: ManifestIssue['code'], message: string, line = 1, col = 1): ReadResult {
+  return { ok: false, issue: { code, severity: 'error', file, line, col, path: '', message } };
+}
+
+export async function readManifestFile(path: string, display: string): Promise<ReadResult> {
+  let handle: fsp.FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it after fstat anyway.
+    handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    return fail(display, 'unreadable', await describeOpenError(path, err));
+  }
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) return fail(display, 'unreadable', 'is a directory, not a manifest file');
+    if (!st.isFile()) return fail(display, 'unreadable', 'is not a regular file (a FIFO, socket or device); refusing to read it');
+    if (st.size > MAX_MANIFEST_BYTES) {
+      return fail(display, 'file-too-large',
+        `is ${st.size} bytes; manifests are limited to ${MAX_MANIFEST_BYTES} bytes (3 MiB, as the Kubernetes API server)`);
+    }
+    const buf = Buffer.alloc(Math.min(st.size, MAX_MANIFEST_BYTES) + 1);
+    let length = 0;
+    // Read to EOF rather than trusting st.size: the file may grow while we read it.
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_MANIFEST_BYTES) {
+        return fail(display, 'file-too-large', `grew past ${MAX_MANIFEST_BYTES} bytes while being read`);
+      }
+    }
+    const decoded = decodeUtf8(buf.subarray(0, length), display);
+    if (!decoded.ok) return decoded;
+    const birth = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+    return { ok: true, text: decoded.text, birthtimeMs: birth, mtimeMs: st.mtimeMs };
+  } catch (err) {
+    return fail(display, 'unreadable', `cannot read: ${(err as Error).message}`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function describeOpenError(path: string, err: unknown): Promise<string> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    const target = await fsp.readlink(path).catch(() => undefined);
+    return target !== undefined ? `is a dangling symlink to ${target}` : 'does not exist';
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'is a symlink loop';
+  return `cannot open: ${(err as Error).message}`;
+}
+
+/** Strict UTF-8 (as the API server): the first invalid byte is reported with its line and column. */
+export function decodeUtf8(bytes: Uint8Array, display: string): { ok: true; text: string } | { ok: false; issue: ManifestIssue } {
+  try {
+    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { ok: true, text };
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
+    const prefix = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset));
+    const hex = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
+    return {
+      ok: false,
+      issue: { code: 'not-utf8', severity: 'error', file: display, line, col: [...prefix].length + 1, path: '',
+        message: `invalid UTF-8 byte 0x${hex}: manifests must be UTF-8 text` },
+    };
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const need = c < 0x80 ? 0 : (c & 0xe0) === 0xc0 && c >= 0xc2 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) if (((b[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return b.length;
+}

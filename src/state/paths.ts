@@ -1,0 +1,33 @@
+// Every file hostds touches, under the root prefix P (DESIGN.md §1). Resolved once per command.
+import { join, resolve } from 'node:path';
+
+export interface Paths {
+  root: string;
+  etc: string;
+  config: string;
+  manifestsDir: string;
+  nodeFile: string;
+  stateDir: string;
+  logDir: string;
+  runDir: string;
+  socket: string;
+  agentPidFile: string;
+}
+
+export function resolvePaths(root: string | undefined, configOverride?: string): Paths {
+  const r = root ? resolve(root) : '/';
+  const etc = join(r, 'etc/hostds');
+  const runDir = join(r, 'run/hostds');
+  return Object.freeze({
+    root: r,
+    etc,
+    config: configOverride ? resolve(configOverride) : join(etc, 'config.yaml'),
+    manifestsDir: join(etc, 'manifests.d'),
+    nodeFile: join(etc, 'node.yaml'),
+    stateDir: join(r, 'var/lib/hostds'),
+    logDir: join(r, 'var/log/hostds'),
+    runDir,
+    socket: join(runDir, 'hostds.sock'),
+    agentPidFile: join(runDir, 'agent.pid'),
+  });
+}

@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_CONFIG, parseConfigText } from '../../../src/config/config.js';
+
+describe('config.yaml', () => {
+  test('an empty file is all defaults', () => {
+    expect(parseConfigText('', 'c.yaml')).toEqual({ config: DEFAULT_CONFIG, issues: [] });
+  });
+
+  test('kubelet-named keys resolve, durations become ms', () => {
+    const { config, issues } = parseConfigText([
+      'nodeName: web-01',
+      'evictionHard:',
+      '  memory.available: 200Mi',
+      '  pid.available: "1000"',
+      'evictionPressureTransitionPeriod: 3s',
+      'nodeStatusUpdateFrequency: 1m30s',
+      'onExit: stop',
+      'restartBackoff: {initial: 0s, max: 1m}',
+      'logs: {maxSize: 1Mi, maxFiles: 2}',
+      'metrics: {address: "127.0.0.1:9847"}',
+    ].join('\n'), 'c.yaml');
+    expect(issues).toEqual([]);
+    expect(config).toMatchObject({
+      nodeName: 'web-01',
+      evictionHard: { 'memory.available': '200Mi', 'nodefs.available': '10%', 'pid.available': '1000' },
+      evictionPressureTransitionPeriodMs: 3000,
+      nodeStatusUpdateFrequencyMs: 90_000,
+      onExit: 'stop',
+      restartBackoff: { initialMs: 0, maxMs: 60_000, resetMs: 600_000 },
+      logs: { maxSize: '1Mi', maxFiles: 2 },
+      metrics: { address: '127.0.0.1:9847' },
+    });
+  });
+
+  test.each([
+    { name: 'bad duration', text: 'evictionPressureTransitionPeriod: 5 minutes', path: 'evictionPressureTransitionPeriod', line: 1 },
+    { name: 'bad onExit', text: 'onExit: restart', path: 'onExit', line: 1 },
+    { name: 'bad threshold', text: 'evictionHard:\n  memory.available: lots', path: 'evictionHard.memory.available', line: 2 },
+    { name: 'bad signal', text: 'evictionHard:\n  cpu.available: 1', path: 'evictionHard', line: 2 },
+    { name: 'wrong type', text: 'featureLabels: "maybe"', path: 'featureLabels', line: 1 },
+    { name: 'syntax', text: 'a: [', path: '', line: 1 },
+  ])('$name is a positioned error', ({ text, path, line }) => {
+    const { issues } = parseConfigText(text, 'c.yaml');
+    expect(issues.filter((i) => i.severity === 'error')).toMatchObject([{ path, line, file: 'c.yaml' }]);
+  });
+
+  test('unknown keys are warnings at the key', () => {
+    const { issues } = parseConfigText('nodename: x\n', 'c.yaml');
+    expect(issues).toMatchObject([{ severity: 'warning', path: 'nodename', line: 1, col: 11 }]);
+  });
+});
