@@ -73,12 +73,6 @@ export class Field {
     return new Field(this.ctx, v, [...this.path, { key }]);
   }
 
-  /** An element of a list. */
-  at(index: number): Field {
-    const v = Array.isArray(this.value) ? this.value[index] : undefined;
-    return new Field(this.ctx, v, [...this.path, index]);
-  }
-
   child(...segs: PathSeg[]): FieldPath {
     return [...this.path, ...segs];
   }

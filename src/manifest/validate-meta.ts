@@ -16,8 +16,8 @@ export function validateObjectMeta(meta: Field): void {
   meta.checkKnown(KNOWN.objectMeta);
   const name = meta.get('name');
   const value = name.str();
-  if (value === undefined) {
-    if (!name.isSet) name.error('required', msg.required('name is required (hostds does not support generateName)'));
+  if (value === undefined || value === '') {
+    if (!name.isSet || value === '') name.error('required', msg.required('name is required (hostds does not support generateName)'));
   } else {
     reportNameErrors(name, value, isDNS1123Subdomain(value));
   }

@@ -41,7 +41,7 @@ function validateSpec(spec: Field): void {
   }
   if (!spec.map()) return;
   spec.checkKnown(spec.ctx.apiVersion === 'extensions/v1beta1' ? KNOWN.daemonSetSpecV1beta1 : KNOWN.daemonSetSpec);
-  const selector = validateSelector(spec.get('selector'));
+  const selector = validateSelector(spec.get('selector'), spec.get('template').get('metadata').get('labels').value);
   const labels = validateTemplate(spec.get('template'));
   if (selector && labels && !matchesLabelSelector(selector, labels)) {
     spec.get('template').get('metadata').get('labels').error('selector-mismatch',
@@ -52,24 +52,31 @@ function validateSpec(spec: Field): void {
 }
 
 /** The selector when it is present, well-formed and non-empty (so it can be matched). */
-function validateSelector(sel: Field): LabelSelector | undefined {
+function validateSelector(sel: Field, templateLabels: unknown): LabelSelector | undefined {
   if (!sel.isSet) {
     if (!SELECTOR_DEFAULTED.has(sel.ctx.apiVersion)) {
-      sel.error('required', msg.required(`${sel.ctx.apiVersion} requires spec.selector; ` +
-        'add selector: {matchLabels: ...} with the template labels'));
+      sel.error('required', msg.required(`${sel.ctx.apiVersion} requires spec.selector; add ${suggestSelector(templateLabels)}`));
     }
     return undefined;
   }
   const valid = validateLabelSelector(sel);
   const m = sel.map();
-  if (!m) return undefined;
+  // A selector with errors is not evaluated, and not called empty on top of its errors.
+  if (!m || !valid) return undefined;
   const labels = sel.get('matchLabels').map() ?? {};
   const exprs = sel.get('matchExpressions').list() ?? [];
   if (Object.keys(labels).length + exprs.length === 0) {
     sel.error('invalid-value', msg.invalid(m, 'empty selector is invalid for daemonset'));
     return undefined;
   }
-  return valid ? toLabelSelector(m) : undefined;
+  return toLabelSelector(m);
+}
+
+/** `selector: {matchLabels: {app: x}}` from the template labels when they are usable. */
+function suggestSelector(labels: unknown): string {
+  const entries = isObj(labels) ? Object.entries(labels).filter(([, v]) => typeof v === 'string') : [];
+  if (entries.length === 0) return 'selector: {matchLabels: {...}} with labels that the pod template also has';
+  return `selector: {matchLabels: {${entries.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}}`;
 }
 
 /** Rebuilt from checked values only, so the matcher never meets a shape it does not expect. */
@@ -99,7 +106,7 @@ function validateTemplate(template: Field): Record<string, string> | undefined {
   const labelsField = meta.get('labels');
   const entries = Object.entries(labelsField.map() ?? {});
   const labels = entries.filter((e): e is [string, string] => typeof e[1] === 'string');
-  if (entries.length === 0) {
+  if (entries.length === 0 && (!labelsField.isSet || isObj(labelsField.value))) {
     labelsField.error('required', msg.required('the pod template needs labels, and the selector must match them'));
   }
   const spec = template.get('spec');

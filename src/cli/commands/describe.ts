@@ -60,14 +60,14 @@ function describeDaemonSet(d: DaemonSetView, view: HostView): string {
     `Pods Status:  0 Running / ${desired} Waiting / 0 Succeeded / 0 Failed`,
     `Update Strategy:  ${ds.spec.updateStrategy?.type ?? 'RollingUpdate'}`,
     'Pod Template:',
-    `  ${field('Labels', formatMapLines(ds.spec.template.metadata?.labels, 11), 11)}`,
+    `  ${field('Labels', formatMapLines(ds.spec.template.metadata?.labels, 13), 11)}`,
   ];
   if (spec.initContainers && spec.initContainers.length > 0) {
     out.push('  Init Containers:', ...spec.initContainers.flatMap(describeContainer));
   }
   out.push('  Containers:', ...spec.containers.flatMap(describeContainer));
   out.push(`  ${field('Node-Selectors', formatSet(spec.nodeSelector), 16)}`);
-  out.push(`  ${field('Tolerations', formatTolerations(placement.tolerations, 16), 16)}`);
+  out.push(`  ${field('Tolerations', formatTolerations(placement.tolerations, 18), 16)}`);
   out.push('Placement on this host:', ...explain(d, view).trimEnd().split('\n').map((l) => `  ${l}`));
   if (d.warnings.length > 0) out.push('Warnings:', ...d.warnings.map((w) => `  ${renderIssue(w)}`));
   out.push('Events:           <none>');
@@ -76,8 +76,8 @@ function describeDaemonSet(d: DaemonSetView, view: HostView): string {
 
 function describeContainer(c: Container): string[] {
   const lines = [`   ${c.name}:`, `    ${field('Image', c.image ?? '<none>', 14)}`];
-  if (c.command && c.command.length > 0) lines.push('    Command:', ...c.command.map((x) => `      ${x}`));
-  if (c.args && c.args.length > 0) lines.push('    Args:', ...c.args.map((x) => `      ${x}`));
+  if (c.command && c.command.length > 0) lines.push('    Command:', ...argLines(c.command));
+  if (c.args && c.args.length > 0) lines.push('    Args:', ...argLines(c.args));
   const env = c.env ?? [];
   if (env.length === 0) lines.push(`    ${field('Environment', '<none>', 14)}`);
   else {
@@ -88,6 +88,11 @@ function describeContainer(c: Container): string[] {
     }
   }
   return lines;
+}
+
+/** As kubectl: each element on its own line, a multi-line element split and indented alike. */
+function argLines(list: readonly string[]): string[] {
+  return list.flatMap((x) => x.replace(/\n$/, '').split('\n').map((l) => `      ${l}`));
 }
 
 /** kubectl prints `key=value:Effect op=Exists for 300s`, one per line. */
@@ -124,7 +129,7 @@ function describeNode(view: HostView): string {
     indentBlock(formatTable(['Type', 'Status', 'LastHeartbeatTime', 'LastTransitionTime', 'Reason', 'Message'],
       conditions.map((c) => [c.type, c.status, c.lastHeartbeatTime ?? '-', c.lastTransitionTime ?? '-', c.reason, c.message])), 2),
     'Addresses:',
-    ...nodeAddresses(n.view.name, view.facts).map((a) => `  ${a.type}:  ${a.address}`),
+    indentBlock(formatTable(['', ''], nodeAddresses(n.view.name, view.facts).map((a) => [`${a.type}:`, a.address])).replace(/^\s*\n/, ''), 2),
     'System Info:',
     `  Kernel Version:             ${info['kernelVersion']}`,
     `  OS Image:                   ${info['osImage']}`,

@@ -148,6 +148,7 @@ describe('wrong types anywhere never throw', () => {
 
 const META: IssueRow[] = [
   { name: 'name missing', mutate: (ds) => { delete ds.metadata.name; }, code: 'required', path: 'metadata.name', message: 'Required value' },
+  { name: 'name empty', mutate: (ds) => { ds.metadata.name = ''; }, code: 'required', path: 'metadata.name', message: 'Required value' },
   { name: 'metadata missing', mutate: (ds) => { delete ds.metadata; }, code: 'required', path: 'metadata.name', message: 'Required value' },
   { name: 'name not a subdomain', mutate: (ds) => { ds.metadata.name = 'SSD_monitor'; }, code: 'invalid-name', path: 'metadata.name', message: 'Invalid value: "SSD_monitor": a lowercase RFC 1123 subdomain' },
   { name: 'name a number', mutate: (ds) => { ds.metadata.name = 42; }, code: 'invalid-type', path: 'metadata.name', message: 'expected a string, got a number (42); quote it: "42"' },
@@ -170,7 +171,7 @@ describe('metadata', () => {
 });
 
 const SELECTOR: IssueRow[] = [
-  { name: 'missing on apps/v1', mutate: (ds) => { delete ds.spec.selector; }, code: 'required', path: 'spec.selector', message: 'Required value' },
+  { name: 'missing on apps/v1', mutate: (ds) => { delete ds.spec.selector; }, code: 'required', path: 'spec.selector', message: 'Required value: apps/v1 requires spec.selector; add selector: {matchLabels: {app: "ssd-monitor"}}' },
   { name: 'missing on apps/v1beta2', api: 'apps/v1beta2', mutate: (ds) => { delete ds.spec.selector; }, code: 'required', path: 'spec.selector', message: 'apps/v1beta2 requires spec.selector' },
   { name: 'empty', mutate: (ds) => { ds.spec.selector = {}; }, code: 'invalid-value', path: 'spec.selector', message: 'empty selector is invalid for daemonset' },
   { name: 'does not match the template', mutate: (ds) => { ds.spec.selector.matchLabels.app = 'other'; }, code: 'selector-mismatch', path: 'spec.template.metadata.labels', message: '`selector` does not match template `labels` (selector: app=other)' },
