@@ -69,6 +69,7 @@ export function parseManifestText(text: string, file: string): ParsedFile {
       locate: (path, at) => pos(locateOffset(doc, path, at)),
     });
   });
+  capSyntaxErrors(issues, file);
   if (issues.some((i) => i.code === 'yaml-syntax')) {
     const m = TEMPLATE_RE.exec(text);
     if (m) {
@@ -78,6 +79,20 @@ export function parseManifestText(text: string, file: string): ParsedFile {
     }
   }
   return { docs, issues };
+}
+
+/** A template can yield a thousand cascading errors; the first few locate the problem. */
+const MAX_SYNTAX_ERRORS = 10;
+
+function capSyntaxErrors(issues: ManifestIssue[], file: string): void {
+  const syntax = issues.filter((i) => i.code === 'yaml-syntax');
+  if (syntax.length <= MAX_SYNTAX_ERRORS) return;
+  const dropped = new Set(syntax.slice(MAX_SYNTAX_ERRORS));
+  const last = syntax[MAX_SYNTAX_ERRORS - 1]!;
+  const kept = issues.filter((i) => !dropped.has(i));
+  kept.push({ code: 'yaml-syntax', severity: 'error', file, line: last.line, col: last.col, path: '',
+    message: `${dropped.size} more YAML errors after this one are not shown; fix the first ones and validate again` });
+  issues.splice(0, issues.length, ...kept);
 }
 
 function firstLine(msg: string): string {
