@@ -40,7 +40,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : err.exitCode || 1;
     throw err;
   }
-  process.exitCode = exit;
   return exit;
 }
 

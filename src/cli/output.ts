@@ -1,6 +1,7 @@
 // kubectl's output forms: tab-aligned tables (3 spaces between columns, like its tabwriter),
 // and JSON / YAML with keys in sorted order as kubectl prints unstructured objects.
 import { stringify } from 'yaml';
+import { CliError } from './errors.js';
 
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
@@ -46,7 +47,7 @@ export function parseOutputFormat(o: string | undefined, allowed: readonly Outpu
   if (o === undefined || o === '') return 'table';
   const f = o as OutputFormat;
   if (!allowed.includes(f) || f === 'table') {
-    throw new Error(`unable to match a printer suitable for the output format "${o}", allowed formats are: ${allowed.filter((a) => a !== 'table').join(',')}`);
+    throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: ${allowed.filter((a) => a !== 'table').join(',')}`);
   }
   return f;
 }

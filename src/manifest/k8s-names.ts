@@ -77,7 +77,7 @@ export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > LABEL_VALUE_MAX) errs.push(`must be no more than ${LABEL_VALUE_MAX} characters`);
   if (!LABEL_VALUE_RE.test(value)) {
-    errs.push(regexError(`a valid label must be an empty string or ${QUALIFIED_NAME_ERR}`, LABEL_VALUE_FMT,
+    errs.push(regexError(`a valid label must be an empty string or ${QUALIFIED_NAME_ERR.replace(/^must /, '')}`, LABEL_VALUE_FMT,
       ['MyValue', 'my_value', '12345']));
   }
   return errs;

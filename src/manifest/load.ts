@@ -137,6 +137,8 @@ export function loadManifestText(text: string, origin: TextOrigin): FileLoad {
   if (parsed.docs.every((d) => d.value === undefined || d.value === null) && !syntaxBroken) {
     out.issues.push({ code: 'not-an-object', severity: 'warning', file: origin.file, line: 1, col: 1, path: '', message: 'file is empty: no objects' });
   }
+  // Validators report by rule; a reader wants them in file order (stable, so ties keep rule order).
+  if (!syntaxBroken) out.issues.sort((a, b) => a.line - b.line || a.col - b.col);
   return out;
 }
 

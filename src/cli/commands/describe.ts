@@ -18,10 +18,10 @@ export async function runDescribe(ctx: Context, args: string[], namespace: strin
   const [word, inline] = splitTypeName(first);
   const kind = resolveResource(word);
   const name = inline ?? second;
+  if (kind === 'nodes') checkNodeName(name ?? ctx.nodeName, ctx.nodeName);
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   if (kind === 'nodes') {
-    checkNodeName(name ?? view.node.view.name, ctx.nodeName);
     ctx.io.out(describeNode(view));
     return 0;
   }

@@ -24,6 +24,8 @@ export async function runGet(ctx: Context, args: string[], opts: GetOptions): Pr
   const kind = resolveResource(word);
   const names = inlineName !== undefined ? [inlineName, ...args.slice(1)] : args.slice(1);
   const selector = parseSelectorOption(opts.selector);
+  parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
+  if (kind === 'nodes') for (const n of names) checkNodeName(n, ctx.nodeName);
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   if (kind === 'daemonsets') return getDaemonSets(ctx, view, names, selector, opts);
@@ -65,12 +67,12 @@ function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: 
     ctx.io.out(format === 'json' ? formatJson(body) : formatYaml(body));
     return exit;
   }
-  if (format === 'name') {
-    for (const d of items) ctx.io.out(`daemonset.apps/${d.ds.metadata.name}\n`);
-    return exit;
-  }
   if (items.length === 0) {
     if (names.length === 0) ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace ?? 'default'} namespace.\n`);
+    return exit;
+  }
+  if (format === 'name') {
+    for (const d of items) ctx.io.out(`daemonset.apps/${d.ds.metadata.name}\n`);
     return exit;
   }
   ctx.io.out(daemonSetTable(items, ctx.now, format, opts));
@@ -108,7 +110,6 @@ export function formatLabels(labels: Record<string, string> | undefined): string
 
 function getNodes(ctx: Context, view: HostView, names: string[], selector: Requirement[], opts: GetOptions): number {
   const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
-  for (const n of names) checkNodeName(n, ctx.nodeName);
   const selected = matchesAll(selector, view.node.view.labels);
   if (!selected) {
     if (names.length === 0) ctx.io.err('No resources found\n');

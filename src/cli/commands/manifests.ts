@@ -129,7 +129,9 @@ async function replaceDocument(src: DaemonSetSource, text: string | undefined): 
     throw new CliError(`daemonset in ${src.file}:${src.line} sits inside a List; edit that file by hand`);
   }
   const marker = /^---[^\n]*\n/.exec(doc.source)?.[0] ?? '';
-  const replacement = text === undefined ? '' : marker + text;
+  // The operator's comment above the document describes the DaemonSet: keep it unless the new text brings its own.
+  const comment = /^(?:[ \t]*(?:#[^\n]*)?\n)*/.exec(doc.source.slice(marker.length))?.[0] ?? '';
+  const replacement = text === undefined ? '' : marker + (text.startsWith('#') ? '' : comment) + text;
   const next = original.slice(0, doc.range[0]) + replacement + original.slice(doc.range[1]);
   const rest = parseManifestText(next, src.file).docs.filter((d) => d.value !== undefined && d.value !== null);
   if (text === undefined && rest.length === 0) {

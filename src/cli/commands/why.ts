@@ -11,10 +11,10 @@ export async function runWhy(ctx: Context, args: string[], namespace: string | u
   const { name } = parseTarget(args);
   const format = parseOutputFormat(ctx.output, ['table', 'json']);
   const view = await loadHostView(ctx);
-  for (const n of viewNotes(view, ctx).filter((x) => x.includes('agent is not running'))) ctx.io.err(n + '\n');
   const ns = namespace ?? 'default';
   const d = view.daemonSets.find((x) => x.ds.metadata.name === name && (x.ds.metadata.namespace ?? 'default') === ns);
   if (!d) return explainMissing(ctx, view, ns, name);
+  for (const n of viewNotes(view, ctx).filter((x) => x.includes('agent is not running'))) ctx.io.err(n + '\n');
   if (format === 'json') {
     ctx.io.out(formatJson(whyObject(d, view)));
     return 0;
@@ -35,7 +35,7 @@ function parseTarget(args: string[]): { name: string } {
 
 function explainMissing(ctx: Context, view: HostView, ns: string, name: string): number {
   const rejected = view.manifests.rejected.find((r) => r.name === name && r.namespace === ns);
-  if (!rejected) throw notFound('daemonsets.apps', name, `hint: hostds reads DaemonSets from ${ctx.paths.manifestsDir}`);
+  if (!rejected) throw notFound('daemonsets.apps', name, `hostds reads DaemonSets from ${ctx.paths.manifestsDir}`);
   ctx.io.out(`daemonset ${ns}/${name} is not running on node ${view.node.view.name} because its manifest is not valid:\n` +
     rejected.errors.map((e) => `  ${renderIssue(e)}\n`).join('') +
     `fix the manifest (hostds validate -f ${rejected.source.file}); a running agent keeps the last valid version in effect.\n`);
