@@ -12,19 +12,26 @@ const stdio: Io = {
 };
 
 type Handler = (ctx: Context) => Promise<number>;
+type Run = (h: Handler, opts?: { lenientConfig?: boolean }) => Promise<void>;
 
 /** Errors that are the user's to fix: shown as one line. Anything else is a bug and says so. */
 function isUserError(err: unknown): boolean {
   return err instanceof CliError || err instanceof UsageError || err instanceof NotFoundError || err instanceof NodeEditError ||
-    err instanceof NodeFileError || err instanceof LockTimeoutError;
+    err instanceof NodeFileError || err instanceof LockTimeoutError || isFileSystemError(err);
+}
+
+/** EACCES, EISDIR, ENOSPC…: the host's state, not a bug; Node's message names the path and the cause. */
+function isFileSystemError(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   let exit = 0;
-  const program = buildProgram(io, async (handler) => {
+  const program = buildProgram(io, async (handler, runOpts) => {
     const opts = program.opts<GlobalOptions>();
     try {
-      exit = await handler(await buildContext(opts, io));
+      exit = await handler(await buildContext(opts, io, process.env, runOpts?.lenientConfig === true));
     } catch (err) {
       exit = err instanceof CliError ? err.exitCode : 1;
       if (isUserError(err)) io.err(formatCliError(err) + '\n');
@@ -35,7 +42,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : err.exitCode || 1;
     throw err;
@@ -43,7 +50,22 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   return exit;
 }
 
-function buildProgram(io: Io, run: (h: Handler) => Promise<void>): Command {
+const BOOLEAN_FLAGS = ['--overwrite', '--show-labels', '--all-namespaces', '--all', '--debug'];
+
+/** kubectl (pflag) habits commander does not know: `-o=wide`, `-n=ns`, `--overwrite=true|false`. */
+export function normalizeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const short = /^-([a-zA-Z])=(.*)$/s.exec(arg);
+    const bool = /^(--[a-z-]+)=(true|false)$/.exec(arg);
+    if (short) out.push(`-${short[1]}`, short[2]!);
+    else if (bool && BOOLEAN_FLAGS.includes(bool[1]!)) { if (bool[2] === 'true') out.push(bool[1]!); }
+    else out.push(arg);
+  }
+  return out;
+}
+
+function buildProgram(io: Io, run: Run): Command {
   const program = new Command('hostds')
     .description('Kubernetes DaemonSets for hosts without Kubernetes')
     .option('--root <dir>', 'prefix for every path hostds uses (env HOSTDS_ROOT)')
@@ -74,11 +96,11 @@ function buildProgram(io: Io, run: (h: Handler) => Promise<void>): Command {
     .action((resource: string, names: string[], o: Record<string, unknown>) => run(lazy(() => import('./cli/commands/get.js'),
       (m, ctx) => m.runGet(ctx, [resource, ...names], o))));
 
-  program.command('describe').description('show details of a daemonset or this node')
-    .argument('<resource>').argument('[name]')
+  program.command('describe').description('show details of daemonsets or this node')
+    .argument('<resource>').argument('[names...]')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
-    .action((resource: string, name: string | undefined, o: { namespace?: string }) => run(lazy(() => import('./cli/commands/describe.js'),
-      (m, ctx) => m.runDescribe(ctx, name === undefined ? [resource] : [resource, name], o.namespace))));
+    .action((resource: string, names: string[], o: { namespace?: string }) => run(lazy(() => import('./cli/commands/describe.js'),
+      (m, ctx) => m.runDescribe(ctx, [resource, ...names], o.namespace))));
 
   program.command('why').description('explain, rule by rule, whether a daemonset runs on this host and how to change it')
     .argument('<resource>').argument('[name]')
@@ -89,21 +111,22 @@ function buildProgram(io: Io, run: (h: Handler) => Promise<void>): Command {
   program.command('validate').description('check manifests: every error as file:line:col: path: message')
     .option('-f, --filename <path...>', 'file or directory (default: ROOT manifests.d, node.yaml and config)')
     .action((o: { filename?: string[] }) => run(lazy(() => import('./cli/commands/validate.js'),
-      (m, ctx) => m.runValidate(ctx, o.filename ?? []))));
+      (m, ctx) => m.runValidate(ctx, o.filename ?? [])), { lenientConfig: true }));
 
   for (const verb of ['create', 'apply'] as const) {
     program.command(verb).description(`${verb} daemonsets in ROOT manifests.d from a file or directory`)
-      .requiredOption('-f, --filename <path...>', 'file or directory')
+      .requiredOption('-f, --filename <path...>', 'file or directory (- for standard input)')
       .action((o: { filename: string[] }) => run(lazy(() => import('./cli/commands/manifests.js'),
         (m, ctx) => (verb === 'create' ? m.runCreate(ctx, o.filename) : m.runApply(ctx, o.filename)))));
   }
 
   program.command('delete').description('delete daemonsets: delete ds NAME... | delete -f FILE')
     .argument('[args...]')
-    .option('-f, --filename <path...>', 'file or directory naming the daemonsets')
+    .option('-f, --filename <path...>', 'file or directory naming the daemonsets (- for standard input)')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
-    .action((args: string[], o: { filename?: string[]; namespace?: string }) => run(lazy(() => import('./cli/commands/manifests.js'),
-      (m, ctx) => m.runDelete(ctx, args, o.filename ?? [], o.namespace))));
+    .option('--all', 'delete every daemonset in the namespace')
+    .action((args: string[], o: { filename?: string[]; namespace?: string; all?: boolean }) => run(lazy(() => import('./cli/commands/manifests.js'),
+      (m, ctx) => m.runDelete(ctx, args, o.filename ?? [], o))));
 
   program.command('label').description('update labels of this node: label node NAME k=v k2-')
     .argument('<args...>')

@@ -32,16 +32,17 @@ export interface Context {
   io: Io;
 }
 
-export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+/** `lenientConfig`: keep going with defaults on a bad config (validate lists its issues instead). */
+export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env, lenientConfig = false): Promise<Context> {
   const paths = resolvePaths(opts.root ?? (env['HOSTDS_ROOT'] || undefined), opts.config);
   const { config, issues } = await loadConfig(paths.config, opts.config !== undefined);
   const errors = issues.filter((i) => i.severity === 'error');
-  if (errors.length > 0) {
+  if (errors.length > 0 && !lenientConfig) {
     const e = errors[0]!;
     throw new CliError(`invalid config ${e.file}:${e.line}:${e.col}: ${e.path ? `${e.path}: ` : ''}${e.message}` +
-      (errors.length > 1 ? ` (and ${errors.length - 1} more; run \`hostds validate --config\`)` : ''));
+      (errors.length > 1 ? ` (and ${errors.length - 1} more; run \`hostds validate\` to list them)` : ''));
   }
-  const nodeName = resolveNodeName(opts.nodeName, config.nodeName);
+  const nodeName = resolveNodeName(opts.nodeName, errors.length > 0 ? undefined : config.nodeName);
   return { paths, config, configIssues: issues, nodeName, output: opts.output, now: Date.now(), io };
 }
 

@@ -24,6 +24,7 @@ export function daemonSetObject(d: DaemonSetView): Record<string, unknown> {
       namespace: ds.metadata.namespace ?? 'default',
       annotations: { ...(ds.metadata.annotations ?? {}), [MANIFEST_ANNOTATION]: `${d.source.file}:${d.source.line}` },
       creationTimestamp: k8sTime(d.creationTimestampMs),
+      ...(d.uid ? { uid: d.uid } : {}),
       generation: ds.metadata.generation ?? 1,
     },
     spec: ds.spec,

@@ -5,7 +5,7 @@ import { CliError } from './errors.js';
 export type ResourceKind = 'daemonsets' | 'nodes' | 'pods';
 
 const ALIASES: Record<string, ResourceKind> = {
-  ds: 'daemonsets', daemonset: 'daemonsets', daemonsets: 'daemonsets', 'daemonset.apps': 'daemonsets', 'daemonsets.apps': 'daemonsets',
+  ds: 'daemonsets', daemonset: 'daemonsets', daemonsets: 'daemonsets', 'daemonset.apps': 'daemonsets', 'daemonsets.apps': 'daemonsets', 'ds.apps': 'daemonsets',
   no: 'nodes', node: 'nodes', nodes: 'nodes',
   po: 'pods', pod: 'pods', pods: 'pods',
 };

@@ -4,12 +4,13 @@ import { promises as fsp } from 'node:fs';
 import type { Context } from './context.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { NodeView } from '../manifest/types.js';
-import { loadManifests, type LoadedDaemonSet, type LoadResult } from '../manifest/load.js';
+import { loadManifestDir, type LoadedDaemonSet, type LoadResult } from '../manifest/load.js';
 import { readNodeFile } from '../host/node-file.js';
 import { builtinLabels } from '../host/builtin-labels.js';
 import { readHostFacts, type HostFacts } from '../host/facts.js';
 import { decidePlacement, type Placement } from '../schedule/decide.js';
 import { readAgentStatus, type AgentStatus } from '../state/agent-status.js';
+import { readRegistry, registryKey, type Registry } from '../state/object-registry.js';
 
 export interface NodeRecord {
   view: NodeView;
@@ -22,6 +23,7 @@ export interface NodeRecord {
 export interface DaemonSetView extends LoadedDaemonSet {
   placement: Placement;
   creationTimestampMs: number;
+  uid?: string;
 }
 
 export interface HostView {
@@ -55,16 +57,18 @@ async function etcBirthtime(ctx: Context): Promise<number> {
 
 export async function loadHostView(ctx: Context): Promise<HostView> {
   const facts = await readHostFacts();
-  const [node, manifests, agent] = await Promise.all([
+  const [node, manifests, agent, registry] = await Promise.all([
     loadNode(ctx, facts),
-    loadManifests(ctx.paths.manifestsDir),
+    loadManifestDir(ctx.paths.manifestsDir),
     readAgentStatus(ctx.paths.agentPidFile),
+    readRegistry(ctx.paths.stateDir),
   ]);
-  const daemonSets = manifests.daemonSets.map((d) => viewDaemonSet(d, node.view, ctx.now));
+  const daemonSets = manifests.daemonSets.map((d) => viewDaemonSet(d, node.view, ctx.now, registry));
   return { node, facts, manifests, daemonSets, agent };
 }
 
-export function viewDaemonSet(d: LoadedDaemonSet, node: NodeView, now: number): DaemonSetView {
+/** AGE: the registry's creation time (kept across rewrites), else the manifest's, else the file's. */
+export function viewDaemonSet(d: LoadedDaemonSet, node: NodeView, now: number, registry: Registry = {}): DaemonSetView {
   const spec = d.ds.spec.template.spec;
   const placement = decidePlacement({
     ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
@@ -73,8 +77,11 @@ export function viewDaemonSet(d: LoadedDaemonSet, node: NodeView, now: number): 
     node,
     now,
   });
+  const record = registry[registryKey(d.ds.metadata.namespace ?? 'default', d.ds.metadata.name)];
+  const recorded = record ? Date.parse(record.creationTimestamp) : NaN;
   const declared = d.ds.metadata.creationTimestamp ? Date.parse(d.ds.metadata.creationTimestamp) : NaN;
-  return { ...d, placement, creationTimestampMs: Number.isFinite(declared) ? declared : d.source.birthtimeMs };
+  const created = Number.isFinite(recorded) ? recorded : Number.isFinite(declared) ? declared : d.source.birthtimeMs;
+  return { ...d, placement, creationTimestampMs: created, ...(record ? { uid: record.uid } : {}) };
 }
 
 /** Notes for stderr that every read command shares: no agent, broken files. */

@@ -60,7 +60,8 @@ export function parseConfigText(text: string, file: string): ConfigResult {
   const report: Report = (path, message, severity = 'error', keys = path.split('.')) => {
     issues.push({ code: severity === 'error' ? 'invalid-value' : 'unknown-field', severity, file, ...at(offsetOf(doc, keys)), path, message });
   };
-  return { config: Object.freeze(resolveConfig(raw, report)), issues };
+  const config = Object.freeze(resolveConfig(raw, report));
+  return { config, issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
 }
 
 function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {

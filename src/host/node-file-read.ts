@@ -116,12 +116,13 @@ function readTaint(item: unknown, path: FieldPath, sink: IssueSink): Taint | und
     return fail('unsupported-value', [...path, 'effect'], effect.node,
       `Unsupported value: ${shown}: supported values: ${TAINT_EFFECTS.map((e) => `"${e}"`).join(', ')}`);
   }
-  if (timeAdded.kind === 'other' || (timeAdded.kind === 'string' && Number.isNaN(Date.parse(timeAdded.text)))) {
-    return fail('invalid-value', [...path, 'timeAdded'], timeAdded.node, 'Invalid value: must be an RFC 3339 time, e.g. "2024-05-01T10:00:00Z"');
-  }
   const taint: Taint = { key: key.text, effect: effect.text };
   if (valueText !== '') taint.value = valueText;
-  if (timeAdded.kind === 'string') taint.timeAdded = timeAdded.text;
+  // A bad time must not drop the taint (that would let daemons start that it keeps out): keep it, time unknown.
+  if (timeAdded.kind === 'other' || (timeAdded.kind === 'string' && Number.isNaN(Date.parse(timeAdded.text)))) {
+    sink.add('invalid-value', 'warning', [...path, 'timeAdded'], timeAdded.node,
+      'Invalid value: must be an RFC 3339 time, e.g. "2024-05-01T10:00:00Z"; the taint applies, its time is ignored');
+  } else if (timeAdded.kind === 'string') taint.timeAdded = timeAdded.text;
   return taint;
 }
 

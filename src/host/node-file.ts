@@ -3,7 +3,8 @@
 // hand and `hostds label|taint|cordon` edit it by program, so reading never throws (a bad entry
 // becomes a positioned issue and is skipped, the rest still counts) and writing goes through the
 // yaml Document API under a lock, keeping comments and keys hostds does not know.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { readManifestFile } from '../manifest/read-file.js';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { Taint } from '../manifest/types.js';
@@ -67,12 +68,13 @@ function parseNodeText(text: string, file: string): ParsedNodeFile {
   const lineCounter = new LineCounter();
   // compat: strings that YAML 1.1 readers (Go's yaml.v2, PyYAML in Ansible) would take for
   // booleans, numbers or timestamps (`yes`, `0777`, times) are written quoted.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, compat: 'yaml-1.1' });
+  // version 1.1: read `yes`/`on` as Kubernetes (go-yaml) does, like the manifests.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, version: '1.1', compat: 'yaml-1.1' });
   const read = emptyRead(true);
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
   for (const [severity, list] of [['error', doc.errors], ['warning', doc.warnings]] as const) {
     for (const e of list) {
-      read.issues.push({ code: 'yaml-syntax', severity, file, ...position(e.pos[0]), path: '', message: e.message });
+      read.issues.push({ code: 'yaml-syntax', severity, file, ...position(e.pos[0]), path: '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
     }
   }
   if (doc.errors.length > 0) return { doc, read: { ...read, isParsed: false }, taintItems: [] };
@@ -98,16 +100,16 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** Reads node.yaml; a missing file is an empty node. Never throws: problems come back as issues. */
+/**
+ * Reads node.yaml; a missing file is an empty node. Never throws: problems come back as issues.
+ * Read like a manifest (size cap, no FIFO, strict UTF-8), since it is the same kind of input.
+ */
 export async function readNodeFile(path: string): Promise<NodeFileRead> {
-  let text: string | undefined;
-  try {
-    text = await readTextIfExists(path);
-  } catch (err) {
-    const message = `cannot read the node file: ${err instanceof Error ? err.message : String(err)}`;
-    return { ...emptyRead(true), isParsed: false, issues: [{ code: 'unreadable', severity: 'error', file: path, line: 1, col: 1, path: '', message }] };
-  }
-  return text === undefined ? emptyRead(false) : parseNodeFile(text, path);
+  const exists = await stat(path).then(() => true, (err: unknown) => errnoCode(err) !== 'ENOENT');
+  if (!exists) return emptyRead(false);
+  const r = await readManifestFile(path, path);
+  if (!r.ok) return { ...emptyRead(true), isParsed: false, issues: [r.issue] };
+  return parseNodeFile(r.text, path);
 }
 
 function stateOf(read: NodeFileRead): NodeFileState {
@@ -152,7 +154,10 @@ export async function updateNodeFile(
   options: UpdateNodeFileOptions = {},
 ): Promise<UpdateNodeFileResult> {
   return withFileLock(`${path}.lock`, async () => {
-    const text = await readTextIfExists(path);
+    const text = await readTextIfExists(path).catch((err: unknown) => {
+      const message = `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+      throw new NodeFileError(path, [{ code: 'unreadable', severity: 'error', file: path, line: 1, col: 1, path: '', message }]);
+    });
     const parsed = parseNodeText(text ?? '', path);
     const { read } = parsed;
     if (!read.isParsed) throw new NodeFileError(path, read.issues.filter((i) => i.severity === 'error'));

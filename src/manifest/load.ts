@@ -21,6 +21,8 @@ export interface DaemonSetSource {
   itemIndex?: number;
   line: number;
   col: number;
+  /** Where metadata.name is written: duplicates are reported there. */
+  namePos: { line: number; col: number };
   birthtimeMs: number;
 }
 
@@ -67,33 +69,46 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
   return names.filter(isManifestName).sort(byName).map((n) => join(dir, n));
 }
 
-/** `target` is a file or a directory; `displayBase` makes shown paths relative and short. */
+/** `target` is a file or a directory (as `-f` takes it); `displayBase` makes shown paths short. */
 export async function loadManifests(target: string, displayBase?: string): Promise<LoadResult> {
   const st = await fsp.stat(target).catch(() => undefined);
-  const paths = st?.isDirectory() ? await listManifestFiles(target) : [target];
+  return loadPaths(st?.isDirectory() ? await listManifestFiles(target) : [target], displayBase);
+}
+
+/** manifests.d: a directory that does not exist yet simply holds no DaemonSets. */
+export async function loadManifestDir(dir: string, displayBase?: string): Promise<LoadResult> {
+  return loadPaths(await listManifestFiles(dir), displayBase);
+}
+
+async function loadPaths(paths: string[], displayBase: string | undefined): Promise<LoadResult> {
   const result: LoadResult = { daemonSets: [], rejected: [], issues: [], files: [] };
+  // Rejected definitions count too: the alphabetically first file wins even while it is broken,
+  // so breaking or fixing it never swaps in another file's version behind the operator's back.
   const seen = new Map<string, DaemonSetSource>();
   for (const path of paths) {
     const display = displayPath(path, displayBase);
     result.files.push(display);
     const one = await loadManifestFile(path, display);
     result.issues.push(...one.issues);
-    result.rejected.push(...one.rejected);
-    for (const loaded of one.daemonSets) {
-      const id = `${loaded.ds.metadata.namespace ?? 'default'}/${loaded.ds.metadata.name}`;
+    const entries = [
+      ...one.daemonSets.map((d) => ({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name, source: d.source, accepted: d as LoadedDaemonSet | undefined, errors: [] as ManifestIssue[] })),
+      ...one.rejected.map((r) => ({ ns: r.namespace, name: r.name, source: r.source, accepted: undefined, errors: r.errors })),
+    ].sort((a, b) => a.source.docIndex - b.source.docIndex || (a.source.itemIndex ?? 0) - (b.source.itemIndex ?? 0));
+    for (const e of entries) {
+      const id = `${e.ns}/${e.name}`;
       const first = seen.get(id);
-      if (first) {
-        const err: ManifestIssue = {
-          code: 'duplicate-daemonset', severity: 'error', file: display, line: loaded.source.line, col: loaded.source.col,
-          path: 'metadata.name',
-          message: `daemonset "${id}" is already defined at ${first.file}:${first.line}:${first.col}; this definition is ignored (the alphabetically first file wins)`,
-        };
-        result.issues.push(err);
-        result.rejected.push({ namespace: loaded.ds.metadata.namespace ?? 'default', name: loaded.ds.metadata.name, source: loaded.source, errors: [err] });
+      if (!first) {
+        seen.set(id, e.source);
+        if (e.accepted) result.daemonSets.push(e.accepted);
+        else result.rejected.push({ namespace: e.ns, name: e.name, source: e.source, errors: e.errors });
         continue;
       }
-      seen.set(id, loaded.source);
-      result.daemonSets.push(loaded);
+      const err: ManifestIssue = {
+        code: 'duplicate-daemonset', severity: 'error', file: display, ...e.source.namePos, path: 'metadata.name',
+        message: `daemonset "${id}" is already defined at ${first.file}:${first.namePos.line}:${first.namePos.col}; this definition is ignored (the alphabetically first file wins)`,
+      };
+      result.issues.push(err);
+      result.rejected.push({ namespace: e.ns, name: e.name, source: e.source, errors: [...e.errors, err] });
     }
   }
   return result;
@@ -182,7 +197,8 @@ function judgeObject(doc: ParsedDoc, obj: Record<string, unknown>, prefix: Field
     return;
   }
   const ident = identify(obj);
-  const source: DaemonSetSource = { file: origin.file, path: origin.path, docIndex: doc.index, ...at, birthtimeMs: origin.birthtimeMs };
+  const source: DaemonSetSource = { file: origin.file, path: origin.path, docIndex: doc.index, ...at,
+    namePos: doc.locate([...prefix, 'metadata', 'name']), birthtimeMs: origin.birthtimeMs };
   if (typeof prefix[1] === 'number') source.itemIndex = prefix[1];
   const reject = (errors: ManifestIssue[]): void => {
     if (ident) out.rejected.push({ ...ident, source, errors });

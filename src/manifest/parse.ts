@@ -1,6 +1,6 @@
 // YAML text → documents, keeping the node tree so any field path can be turned back into
 // line:column. Kubernetes decodes YAML 1.1 (go-yaml), so `0600` is octal and `yes` a boolean.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { FieldPath, ManifestIssue, RawIssue } from './issues.js';
 import { renderPath } from './issues.js';
 
@@ -39,7 +39,8 @@ export function parseManifestText(text: string, file: string): ParsedFile {
   const issues: ManifestIssue[] = [];
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { lineCounter: lc, version: '1.1', uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    // uniqueKeys is off: the library compares every key with every other (quadratic in a flat map); checkKeys does it with a Set.
+    documents = parseAllDocuments(text, { lineCounter: lc, version: '1.1', uniqueKeys: false, prettyErrors: false }) as Document.Parsed[];
     if (!Array.isArray(documents)) documents = [];
   } catch (err) {
     return { docs: [], issues: [{ code: 'yaml-limit', severity: 'error', file, line: 1, col: 1, path: '', message: `cannot parse: ${(err as Error).message}` }] };
@@ -53,7 +54,9 @@ export function parseManifestText(text: string, file: string): ParsedFile {
       else issues.push({ code: 'yaml-syntax', severity: 'error', file, ...at, path: '', message: firstLine(e.message) });
     }
     let value: unknown;
-    if (doc.errors.length === 0) {
+    const keyErrors = doc.errors.length === 0 ? checkKeys(doc).sort((a, b) => a.offset - b.offset) : [];
+    for (const k of keyErrors) issues.push({ code: 'yaml-syntax', severity: 'error', file, ...pos(k.offset), path: '', message: k.message });
+    if (doc.errors.length === 0 && keyErrors.length === 0) {
       try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       } catch (err) {
@@ -79,6 +82,37 @@ export function parseManifestText(text: string, file: string): ParsedFile {
     }
   }
   return { docs, issues };
+}
+
+/**
+ * Duplicate keys (as Kubernetes' strict decoding refuses them) and non-scalar keys (which have
+ * no JSON form), found in one pass with a Set per map and an explicit stack (no recursion).
+ */
+function checkKeys(doc: Document.Parsed): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && found.length < 20) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const offset = key?.range?.[0] ?? node.range?.[0] ?? 0;
+        if (isScalar(key) || key === null) {
+          const name = key === null ? '' : String(key.value);
+          const first = seen.get(name);
+          if (first !== undefined) found.push({ offset, message: `duplicate key "${name}": the same key appears earlier in this mapping` });
+          else seen.set(name, offset);
+        } else {
+          found.push({ offset, message: 'a mapping key must be a plain string, not a list, mapping or alias' });
+        }
+        stack.push(pair.value);
+      }
+    } else if (isCollection(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return found;
 }
 
 /** A template can yield a thousand cascading errors; the first few locate the problem. */

@@ -12,6 +12,7 @@ import {
   matchRequiredNodeAffinity, type NodeSelectorMapResult, type NodeSelectorResult, type RequirementResult, type TermResult,
 } from './node-affinity.js';
 import { formatTaint, nodeTaints } from './node-taints.js';
+import { isBuiltinLabel } from '../host/builtin-labels.js';
 import { findUntoleratedTaints, isNoExecute, isNoScheduleOrNoExecute, minTolerationSeconds } from './tolerate.js';
 
 export type RuleName = 'nodeName' | 'nodeSelector' | 'nodeAffinity' | 'taints';
@@ -87,7 +88,11 @@ function decideNodeSelector(result: NodeSelectorMapResult, node: string): RuleRe
   const failed = result.pairs.filter((p) => !p.ok);
   const message = failed.map((p) => `nodeSelector ${p.key}=${p.want}: ` +
     (p.labelPresent ? `this host has ${p.key}=${p.labelValue}` : `this host has no label ${p.key}`)).join('; ');
-  const fix = labelCommand(node, failed.map((p) => `${p.key}=${p.want}`), failed.some((p) => p.labelPresent));
+  // Built-in labels describe the host itself (its OS, its arch): the manifest is what is wrong.
+  const builtin = failed.filter((p) => isBuiltinLabel(p.key));
+  const fix = builtin.length > 0
+    ? `${builtin.map((p) => p.key).join(', ')} ${builtin.length === 1 ? 'is' : 'are'} set by hostds from the host and cannot be relabelled: this DaemonSet is not meant for this host, or change spec.template.spec.nodeSelector`
+    : labelCommand(node, failed.map((p) => `${p.key}=${p.want}`), failed.some((p) => p.labelPresent));
   return { rule, ok: false, code: 'NodeSelectorMismatch', message, fix };
 }
 
@@ -119,7 +124,7 @@ function describeFailure(r: RequirementResult): string {
 /** A `hostds label` argument that satisfies the requirement, when a single label change can. */
 function labelFixFor(r: RequirementResult): { arg: string; overwrite: boolean } | undefined {
   const { key, operator, values = [] } = r.requirement;
-  if (r.kind === 'matchFields') return undefined;
+  if (r.kind === 'matchFields' || isBuiltinLabel(key)) return undefined;
   if (r.reason === 'ValueExcluded' || r.reason === 'LabelPresent') return { arg: `${key}-`, overwrite: false };
   if (operator === 'In') return { arg: `${key}=${values[0] ?? ''}`, overwrite: r.labelPresent };
   // An empty value is a valid label value and satisfies Exists.
@@ -134,6 +139,7 @@ function manualFixFor(r: RequirementResult, node: string): string {
       ? `remove "${node}" from the matchFields ${key} NotIn values`
       : `set the matchFields ${key} In value to "${node}"`;
   }
+  if (isBuiltinLabel(key)) return `${key} is set by hostds from the host and cannot be relabelled: change the ${key} ${operator} requirement`;
   const side = operator === 'Gt' ? 'greater' : 'less';
   return `give this host a label ${key} with an integer ${side} than ${values[0] ?? ''} ` +
     `(hostds label node ${node} ${key}=<integer>${r.labelPresent ? ' --overwrite' : ''}), or change the ${key} ${operator} requirement`;
@@ -222,9 +228,11 @@ function describeTolerated(taints: readonly Taint[], evictAt: number | undefined
   if (ignored.length > 0) parts.push(`PreferNoSchedule ignored (${ignored.join(', ')})`);
   if (evictAt === undefined) return { rule, ok: true, code: 'TaintsTolerated', message: parts.join('; ') };
   const left = evictAt - now;
+  // DaemonSets ignore tolerationSeconds when deciding; eviction is the taint manager's, and the
+  // controller then creates the pod again: say so rather than promise a clean stop.
   parts.push(left > 0
-    ? `a NoExecute toleration runs out in ${humanDuration(left)} (at ${new Date(evictAt).toISOString()}), then the daemon is evicted`
-    : `a NoExecute toleration ran out ${humanDuration(-left)} ago (at ${new Date(evictAt).toISOString()}), so the daemon is evicted`);
+    ? `a NoExecute taint is tolerated only for tolerationSeconds: a pod here is evicted in ${humanDuration(left)} (at ${new Date(evictAt).toISOString()}) and then created again`
+    : `a NoExecute taint is tolerated only for tolerationSeconds, which ran out ${humanDuration(-left)} ago: a pod here is evicted, created again, and evicted again`);
   return { rule, ok: true, code: 'TolerationExpires', message: parts.join('; ') };
 }
 

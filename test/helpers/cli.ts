@@ -35,6 +35,8 @@ export interface RunOptions {
   cwd?: string;
   /** Run as another user, e.g. { uid: 65534, gid: 65534 } for nobody. */
   user?: { uid: number; gid: number };
+  /** Written to standard input, then closed. */
+  input?: string;
 }
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
@@ -44,10 +46,11 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   const child = spawn(process.execPath, [BIN, ...globals, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     ...(opts.user ?? {}),
   });
   live.add(child);
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

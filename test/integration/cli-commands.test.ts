@@ -74,8 +74,18 @@ describe('get ds', () => {
     expect(JSON.parse(g.stdout).metadata.labels).toEqual({ from: 'a' });
     const v = await hostds('validate');
     expect(v.code).toBe(1);
-    expect(v.stdout).toMatch(/b\.yaml:4:\d+: metadata\.name: daemonset "default\/x" is already defined at .*a\.yaml:1:1; .*\[duplicate-daemonset\]|b\.yaml:1:1: metadata\.name: daemonset "default\/x" is already defined at .*a\.yaml:1:1/);
+    expect(v.stdout).toMatch(/b\.yaml:4:9: metadata\.name: daemonset "default\/x" is already defined at .*a\.yaml:4:9; this definition is ignored \(the alphabetically first file wins\) \[duplicate-daemonset\]/);
   });
+});
+
+test('a broken first definition still wins: the valid duplicate in a later file does not take over', async () => {
+  const { hostds } = await rootWith({ 'a.yaml': dsYaml('x').replace('command: ["/bin/sleep", "100000"]', 'args: ["x"]'), 'b.yaml': dsYaml('x') });
+  const r = await hostds('get', 'ds', 'x');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/error: daemonset default\/x is not valid: .*a\.yaml:\d+:\d+: container "main" has args but no command/);
+  expect((await hostds('validate')).stdout).toMatch(/b\.yaml:4:9: metadata\.name: daemonset "default\/x" is already defined at .*a\.yaml:4:9/);
+  const d = await hostds('describe', 'ds', 'x');
+  expect(d.stdout).toMatch(/^Status:\s+Invalid: 1 error in the manifest/m);
 });
 
 describe('get nodes', () => {
@@ -240,5 +250,81 @@ describe('validate and errors', () => {
       expect(r.stderr, args.join(' ')).toMatch(/^error: /);
       expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('kubectl habits and edge cases', () => {
+  test('create -f - reads standard input; a kind: List with YAML 1.1 look-alike strings stores faithfully', async () => {
+    const { root, hostds } = await rootWith({});
+    const list = [
+      'apiVersion: v1', 'kind: List', 'items:',
+      '- apiVersion: v1', '  kind: ServiceAccount', '  metadata: {name: sa}',
+      '- apiVersion: apps/v1', '  kind: DaemonSet', '  metadata: {name: l1, labels: {enabled: "yes"}}',
+      '  spec:', '    selector: {matchLabels: {app: l1}}', '    template:', '      metadata: {labels: {app: l1}}',
+      '      spec: {containers: [{name: main, image: x, command: [/bin/true], args: ["y", "off", "0777"]}]}', '',
+    ].join('\n');
+    const c = await runCli(['create', '-f', '-'], { root, input: list });
+    expect(c.code).toBe(0);
+    expect(c.stdout).toBe('daemonset.apps/l1 created\n');
+    expect(c.stderr).toMatch(/ServiceAccount "sa" is not a DaemonSet; hostds ignores it \[unknown-kind\]/);
+    const got = JSON.parse((await hostds('get', 'ds', 'l1', '-o', 'json')).stdout);
+    expect(got.metadata.labels).toEqual({ enabled: 'yes' });
+    expect(got.spec.template.spec.containers[0].args).toEqual(['y', 'off', '0777']);
+  });
+
+  test('AGE and uid survive apply, as the API server keeps creationTimestamp', async () => {
+    const { root, hostds } = await rootWith({});
+    const input = join(root, 'in.yaml');
+    await writeFile(input, dsYaml('a'));
+    await hostds('create', '-f', input);
+    const before = JSON.parse((await hostds('get', 'ds', 'a', '-o', 'json')).stdout).metadata;
+    expect(before.uid).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, 1100));
+    await writeFile(input, dsYaml('a', { labels: 'v: "2"' }));
+    expect((await hostds('apply', '-f', input)).stdout).toBe('daemonset.apps/a configured\n');
+    const after = JSON.parse((await hostds('get', 'ds', 'a', '-o', 'json')).stdout).metadata;
+    expect(after.creationTimestamp).toBe(before.creationTimestamp);
+    expect(after.uid).toBe(before.uid);
+    expect(after.labels).toEqual({ v: '2' });
+  });
+
+  test('a root without manifests.d simply has no DaemonSets', async () => {
+    const { root } = await rootWith({});
+    const { rm } = await import('node:fs/promises');
+    await rm(join(root, 'etc/hostds/manifests.d'), { recursive: true });
+    const g = await runCli(['get', 'ds'], { root });
+    expect(g).toMatchObject({ code: 0, stdout: '' });
+    expect(g.stderr).not.toMatch(/error|skipped/);
+    expect((await runCli(['validate'], { root })).code).toBe(0);
+  });
+
+  test('-o=name, -n=ns and --overwrite=true are read as kubectl reads them; delete --all', async () => {
+    const { hostds } = await rootWith({ 'a.yaml': dsYaml('a'), 'b.yaml': dsYaml('b'), 'c.yaml': dsYaml('c', { namespace: 'kube-system' }) });
+    expect((await hostds('get', 'ds', '-o=name', '-n=kube-system')).stdout).toBe('daemonset.apps/c\n');
+    await hostds('label', 'node', 'h1', 'x=1');
+    expect((await hostds('label', 'node', 'h1', 'x=2', '--overwrite=true')).stdout).toBe('node/h1 labeled\n');
+    expect((await hostds('label', 'node', 'h1', 'x=3', '--overwrite=false')).code).toBe(1);
+    expect((await hostds('delete', 'ds', '--all')).stdout).toBe('daemonset.apps "a" deleted\ndaemonset.apps "b" deleted\n');
+    expect((await hostds('get', 'ds', '-A', '-o', 'name')).stdout).toBe('daemonset.apps/c\n');
+  });
+
+  test('a file-system problem is one clear line, not a bug report', async () => {
+    const { root, hostds } = await rootWith({});
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(root, 'etc/hostds/node.yaml'));
+    const r = await hostds('label', 'node', 'h1', 'a=b');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*node\.yaml/);
+    expect(r.stderr).not.toMatch(/this is a bug/);
+  });
+
+  test('validate lists every config problem instead of refusing to start', async () => {
+    const { root, hostds } = await rootWith({ 'a.yaml': dsYaml('a') });
+    await writeFile(join(root, 'etc/hostds/config.yaml'), 'onExit: restart\nnodeStatusUpdateFrequency: often\n');
+    expect((await hostds('get', 'ds')).stderr).toMatch(/^error: invalid config .*config\.yaml:1:9: onExit: Unsupported value: "restart".*and 1 more; run `hostds validate`/m);
+    const v = await hostds('validate');
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(/config\.yaml:1:9: onExit: Unsupported value/);
+    expect(v.stdout).toMatch(/config\.yaml:2:28: nodeStatusUpdateFrequency: invalid duration "often"/);
   });
 });

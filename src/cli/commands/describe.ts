@@ -3,6 +3,8 @@
 import type { Context } from '../context.js';
 import { loadHostView, viewNotes, type DaemonSetView, type HostView } from '../view.js';
 import { CliError, notFound } from '../errors.js';
+import { formatCliError } from '../../lib/errors.js';
+import type { RejectedDaemonSet } from '../../manifest/load.js';
 import { resolveResource, splitTypeName } from '../resources.js';
 import { formatLabelSelector, formatSet } from '../../schedule/label-selector.js';
 import { formatMapLines, formatTable } from '../output.js';
@@ -13,27 +15,49 @@ import { checkNodeName } from '../../host/node-edit.js';
 import { explain } from './why.js';
 
 export async function runDescribe(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
-  const [first, second] = args;
+  const [first, ...rest] = args;
   if (first === undefined) throw new CliError('You must specify the type of resource to describe: ds or node');
   const [word, inline] = splitTypeName(first);
   const kind = resolveResource(word);
-  const name = inline ?? second;
-  if (kind === 'nodes') checkNodeName(name ?? ctx.nodeName, ctx.nodeName);
+  const names = inline !== undefined ? [inline, ...rest] : rest;
+  if (kind === 'pods') throw new CliError('describe pod needs the agent, which arrives with the next release of hostds');
+  if (kind === 'nodes') for (const n of names) checkNodeName(n, ctx.nodeName);
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   if (kind === 'nodes') {
     ctx.io.out(describeNode(view));
     return 0;
   }
-  if (kind !== 'daemonsets') throw new CliError('describe pod needs the agent, which arrives with the next release of hostds');
   const ns = namespace ?? 'default';
-  const targets = view.daemonSets.filter((d) => (d.ds.metadata.namespace ?? 'default') === ns && (name === undefined || d.ds.metadata.name === name));
-  if (targets.length === 0) {
-    if (name === undefined) { ctx.io.err(`No resources found in ${ns} namespace.\n`); return 0; }
-    throw notFound('daemonsets.apps', name);
+  const inNs = view.daemonSets.filter((d) => (d.ds.metadata.namespace ?? 'default') === ns);
+  if (names.length === 0) {
+    if (inNs.length === 0) ctx.io.err(`No resources found in ${ns} namespace.\n`);
+    else ctx.io.out(inNs.map((d) => describeDaemonSet(d, view)).join('\n\n') + '\n');
+    return 0;
   }
-  ctx.io.out(targets.map((d) => describeDaemonSet(d, view)).join('\n\n') + '\n');
-  return 0;
+  const blocks: string[] = [];
+  let exit = 0;
+  for (const name of names) {
+    const d = inNs.find((x) => x.ds.metadata.name === name);
+    const rejected = view.manifests.rejected.find((r) => r.namespace === ns && r.name === name);
+    if (d) blocks.push(describeDaemonSet(d, view));
+    else if (rejected) blocks.push(describeRejected(rejected));
+    else { ctx.io.err(formatCliError(notFound('daemonsets.apps', name)) + '\n'); exit = 1; }
+  }
+  if (blocks.length > 0) ctx.io.out(blocks.join('\n\n') + '\n');
+  return exit;
+}
+
+/** A DaemonSet whose manifest does not validate: where it is and what to fix. */
+function describeRejected(r: RejectedDaemonSet): string {
+  return [
+    field('Name', r.name),
+    field('Namespace', r.namespace),
+    field('Manifest', `${r.source.file}:${r.source.line}:${r.source.col}`),
+    field('Status', `Invalid: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in the manifest; a running agent keeps the last valid version in effect`),
+    'Errors:',
+    ...r.errors.map((e) => `  ${renderIssue(e)}`),
+  ].join('\n');
 }
 
 function field(label: string, value: string, width = 16): string {

@@ -7,7 +7,7 @@ import { humanDuration } from '../../lib/duration.js';
 import { formatLabelSelector, formatSet, matchesAll, parseSelector, type Requirement } from '../../schedule/label-selector.js';
 import { CliError, notFound } from '../errors.js';
 import { formatCliError } from '../../lib/errors.js';
-import { resolveResource, splitTypeName } from '../resources.js';
+import { resolveResource, splitTypeName, type ResourceKind } from '../resources.js';
 import { kubeletVersion } from '../../version.js';
 import { checkNodeName } from '../../host/node-edit.js';
 
@@ -18,19 +18,68 @@ export interface GetOptions {
   showLabels?: boolean;
 }
 
+/** One resource kind asked for, with its names (empty: all). */
+interface GetRequest {
+  kind: ResourceKind;
+  names: string[];
+}
+
+/** kubectl's argument forms: `ds [NAME…]`, `ds,nodes`, `ds/NAME node/NAME …`. */
+export function parseGetArgs(args: string[]): GetRequest[] {
+  const [first, ...rest] = args;
+  if (first !== undefined && first.includes('/')) {
+    const requests: GetRequest[] = [];
+    for (const arg of args) {
+      const [word, name] = splitTypeName(arg);
+      if (name === undefined || name === '') throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'hostds get resource/<resource_name>' instead of 'hostds get resource resource/<resource_name>'): ${arg}`);
+      const kind = resolveResource(word);
+      const last = requests[requests.length - 1];
+      if (last && last.kind === kind) last.names.push(name);
+      else requests.push({ kind, names: [name] });
+    }
+    return requests;
+  }
+  const kinds = [...new Set((first ?? '').split(',').filter((w) => w !== '').map((w) => resolveResource(w)))];
+  if (kinds.length === 0) resolveResource(undefined);
+  if (kinds.length > 1 && rest.length > 0) throw new CliError('you must specify only one resource type when you give names, or use the TYPE/NAME form');
+  return kinds.map((kind) => ({ kind, names: rest }));
+}
+
+interface GetOutput {
+  exit: number;
+  /** Objects for -o json|yaml, names for -o name, a table otherwise. */
+  objects: Record<string, unknown>[];
+  names: string[];
+  table?: string;
+}
+
 export async function runGet(ctx: Context, args: string[], opts: GetOptions): Promise<number> {
-  const first = args[0];
-  const [word, inlineName] = first ? splitTypeName(first) : [undefined, undefined];
-  const kind = resolveResource(word);
-  const names = inlineName !== undefined ? [inlineName, ...args.slice(1)] : args.slice(1);
+  const requests = parseGetArgs(args);
   const selector = parseSelectorOption(opts.selector);
-  parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
-  if (kind === 'nodes') for (const n of names) checkNodeName(n, ctx.nodeName);
+  const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
+  if (selector.length > 0 && requests.some((r) => r.names.length > 0)) throw new CliError('name cannot be provided when a selector is specified');
+  for (const r of requests) {
+    if (r.kind === 'pods') throw new CliError('get pods needs the agent, which arrives with the next release of hostds');
+    if (r.kind === 'nodes') for (const n of r.names) checkNodeName(n, ctx.nodeName);
+  }
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
-  if (kind === 'daemonsets') return getDaemonSets(ctx, view, names, selector, opts);
-  if (kind === 'nodes') return getNodes(ctx, view, names, selector, opts);
-  throw new CliError('get pods needs the agent, which arrives with the next release of hostds');
+  const outputs = requests.map((r) => (r.kind === 'daemonsets'
+    ? getDaemonSets(ctx, view, r.names, selector, opts, format)
+    : getNodes(ctx, view, selector, opts, format)));
+  const objects = outputs.flatMap((o) => o.objects);
+  if (format === 'json' || format === 'yaml') {
+    const named = requests.length === 1 && requests[0]!.names.length === 1;
+    if (objects.length > 0 || !named) {
+      const body = named && objects.length === 1 ? objects[0] : asList(objects);
+      ctx.io.out(format === 'json' ? formatJson(body) : formatYaml(body));
+    }
+  } else if (format === 'name') {
+    for (const o of outputs) for (const n of o.names) ctx.io.out(n + '\n');
+  } else {
+    ctx.io.out(outputs.map((o) => o.table).filter((t) => t !== undefined).join('\n'));
+  }
+  return Math.max(0, ...outputs.map((o) => o.exit));
 }
 
 function parseSelectorOption(text: string | undefined): Requirement[] {
@@ -46,8 +95,7 @@ function inNamespace(d: DaemonSetView, opts: GetOptions): boolean {
   return opts.allNamespaces === true || (d.ds.metadata.namespace ?? 'default') === (opts.namespace ?? 'default');
 }
 
-function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: Requirement[], opts: GetOptions): number {
-  const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
+function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: Requirement[], opts: GetOptions, format: OutputFormat): GetOutput {
   let items = view.daemonSets.filter((d) => inNamespace(d, opts) && matchesAll(selector, d.ds.metadata.labels ?? {}));
   let exit = 0;
   if (names.length > 0) {
@@ -55,28 +103,27 @@ function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: 
     for (const name of names) {
       const d = items.find((x) => x.ds.metadata.name === name);
       if (d) found.push(d);
-      else { ctx.io.err(formatCliError(notFound('daemonsets.apps', name)) + '\n'); exit = 1; }
+      else { ctx.io.err(missingDaemonSet(view, name, opts.namespace ?? 'default') + '\n'); exit = 1; }
     }
     items = found;
+  } else {
+    items.sort((a, b) => key(a).localeCompare(key(b)));
   }
-  items.sort((a, b) => key(a).localeCompare(key(b)));
-  if (format === 'json' || format === 'yaml') {
-    const objs = items.map(daemonSetObject);
-    const body = names.length === 1 && objs.length === 1 ? objs[0] : asList(objs);
-    if (names.length === 1 && objs.length === 0) return exit;
-    ctx.io.out(format === 'json' ? formatJson(body) : formatYaml(body));
-    return exit;
+  if (items.length === 0 && names.length === 0 && format !== 'json' && format !== 'yaml') {
+    ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace ?? 'default'} namespace.\n`);
   }
-  if (items.length === 0) {
-    if (names.length === 0) ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace ?? 'default'} namespace.\n`);
-    return exit;
-  }
-  if (format === 'name') {
-    for (const d of items) ctx.io.out(`daemonset.apps/${d.ds.metadata.name}\n`);
-    return exit;
-  }
-  ctx.io.out(daemonSetTable(items, ctx.now, format, opts));
-  return exit;
+  const out: GetOutput = { exit, objects: items.map(daemonSetObject), names: items.map((d) => `daemonset.apps/${d.ds.metadata.name}`) };
+  if (items.length > 0) out.table = daemonSetTable(items, ctx.now, format, opts);
+  return out;
+}
+
+/** NotFound, or, for a DaemonSet whose manifest is invalid, where its errors are. */
+function missingDaemonSet(view: HostView, name: string, ns: string): string {
+  const r = view.manifests.rejected.find((x) => x.name === name && x.namespace === ns);
+  if (!r) return formatCliError(notFound('daemonsets.apps', name));
+  const e = r.errors[0];
+  return `error: daemonset ${ns}/${name} is not valid: ${e ? `${e.file}:${e.line}:${e.col}: ${e.message}` : r.source.file}` +
+    (r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : '') + `; run \`hostds validate -f ${r.source.file}\``;
 }
 
 function key(d: DaemonSetView): string {
@@ -108,25 +155,18 @@ export function formatLabels(labels: Record<string, string> | undefined): string
   return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
 
-function getNodes(ctx: Context, view: HostView, names: string[], selector: Requirement[], opts: GetOptions): number {
-  const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
-  const selected = matchesAll(selector, view.node.view.labels);
-  if (!selected) {
-    if (names.length === 0) ctx.io.err('No resources found\n');
-    else { ctx.io.err(formatCliError(notFound('nodes', names[0]!)) + '\n'); return 1; }
-    return 0;
+/** Names were checked up front: the only node is this host. */
+function getNodes(ctx: Context, view: HostView, selector: Requirement[], opts: GetOptions, format: OutputFormat): GetOutput {
+  if (!matchesAll(selector, view.node.view.labels)) {
+    ctx.io.err('No resources found\n');
+    return { exit: 0, objects: [], names: [] };
   }
-  if (format === 'json' || format === 'yaml') {
-    const obj = names.length > 0 ? nodeObject(view) : asList([nodeObject(view)]);
-    ctx.io.out(format === 'json' ? formatJson(obj) : formatYaml(obj));
-    return 0;
-  }
-  if (format === 'name') {
-    ctx.io.out(`node/${view.node.view.name}\n`);
-    return 0;
-  }
-  ctx.io.out(nodeTable(view, ctx.now, format, opts.showLabels === true));
-  return 0;
+  return {
+    exit: 0,
+    objects: [nodeObject(view)],
+    names: [`node/${view.node.view.name}`],
+    table: nodeTable(view, ctx.now, format, opts.showLabels === true),
+  };
 }
 
 function nodeTable(view: HostView, now: number, format: OutputFormat, showLabels: boolean): string {

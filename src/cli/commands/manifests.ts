@@ -4,10 +4,13 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
 import type { Context } from '../context.js';
-import { loadManifests, type LoadedDaemonSet, type LoadResult, type DaemonSetSource } from '../../manifest/load.js';
+import { loadManifestDir, loadManifests, type LoadedDaemonSet, type LoadResult, type DaemonSetSource } from '../../manifest/load.js';
 import { parseManifestText } from '../../manifest/parse.js';
+import { loadManifestText } from '../../manifest/load.js';
+import { registryKey, updateRegistry } from '../../state/object-registry.js';
 import { renderIssue } from '../../manifest/issues.js';
 import { withFileLock, writeFileAtomic } from '../../state/atomic-file.js';
 import { CliError, notFound } from '../errors.js';
@@ -25,7 +28,23 @@ function id(d: { ds: LoadedDaemonSet['ds'] }): string {
   return `${d.ds.metadata.namespace ?? 'default'}/${d.ds.metadata.name}`;
 }
 
-async function loadInput(ctx: Context, files: string[]): Promise<LoadedDaemonSet[]> {
+/** `-f -` reads standard input, as kubectl does; it is kept in a private temp file for the duration. */
+async function withInputFiles<T>(files: string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+  if (!files.includes('-')) return fn(files);
+  const dir = await fsp.mkdtemp(join(tmpdir(), 'hostds-stdin-'));
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const path = join(dir, 'stdin.yaml');
+    await fsp.writeFile(path, Buffer.concat(chunks), { mode: 0o600 });
+    return await fn(files.map((f) => (f === '-' ? path : f)));
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every issue of the input is shown (skipped kinds included); any error means nothing is written. */
+async function loadInput(ctx: Context, files: string[], verb: string): Promise<LoadedDaemonSet[]> {
   if (files.length === 0) throw new CliError('must specify one of -f and -k');
   const all: LoadedDaemonSet[] = [];
   let failed = false;
@@ -33,14 +52,12 @@ async function loadInput(ctx: Context, files: string[]): Promise<LoadedDaemonSet
     const exists = await fsp.stat(f).then(() => true, () => false);
     if (!exists) throw new CliError(`the path "${f}" does not exist`);
     const r = await loadManifests(f, process.cwd());
-    for (const i of r.issues) {
-      if (i.severity === 'error' || i.code !== 'unknown-kind') ctx.io.err(renderIssue(i) + '\n');
-    }
+    for (const i of r.issues) ctx.io.err(renderIssue(i) + '\n');
     if (r.issues.some((i) => i.severity === 'error')) failed = true;
     all.push(...r.daemonSets);
   }
   if (failed) throw new CliError('the input has errors (listed above); nothing was changed');
-  if (all.length === 0) throw new CliError('no objects passed to create: the input holds no DaemonSet');
+  if (all.length === 0) throw new CliError(`no objects passed to ${verb}: the input holds no DaemonSet`);
   return all;
 }
 
@@ -51,12 +68,26 @@ async function documentText(src: DaemonSetSource): Promise<string> {
   const doc = parsed.docs[src.docIndex];
   if (!doc) throw new CliError(`${src.file}: document ${src.docIndex} vanished while reading`);
   const v = doc.value as Record<string, unknown>;
-  if (src.itemIndex !== undefined) return stringify((v['items'] as unknown[])[src.itemIndex], { indentSeq: false });
+  if (src.itemIndex !== undefined) {
+    // YAML 1.1 on output too, or "yes" would be written bare and read back as a boolean.
+    const text = stringify((v['items'] as unknown[])[src.itemIndex], { indentSeq: false, version: '1.1', lineWidth: 0 });
+    return assertStillValid(text, src);
+  }
   return doc.source.replace(/^---[^\n]*\n/, '').replace(/\n*$/, '\n');
 }
 
+/** A re-serialized document must load exactly as the input did before it replaces anything. */
+function assertStillValid(text: string, src: DaemonSetSource): string {
+  const check = loadManifestText(text, { file: src.file, path: src.path, birthtimeMs: 0 });
+  const errors = check.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0 || check.daemonSets.length !== 1) {
+    throw new CliError(`cannot store the DaemonSet from ${src.file}:${src.line} faithfully (${errors[0]?.message ?? 'it did not round-trip'}); put it in a file of its own`);
+  }
+  return text;
+}
+
 async function loadStore(ctx: Context): Promise<LoadResult> {
-  return loadManifests(ctx.paths.manifestsDir);
+  return loadManifestDir(ctx.paths.manifestsDir);
 }
 
 async function locked<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
@@ -64,8 +95,16 @@ async function locked<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   return withFileLock(join(ctx.paths.manifestsDir, LOCK_NAME), fn, { timeoutMs: 10_000 });
 }
 
+async function recordCreated(ctx: Context, ds: LoadedDaemonSet[]): Promise<void> {
+  await updateRegistry(ctx.paths.stateDir, { created: ds.map((d) => registryKey(d.ds.metadata.namespace ?? 'default', d.ds.metadata.name)) }, new Date(ctx.now));
+}
+
 export async function runCreate(ctx: Context, files: string[]): Promise<number> {
-  const input = await loadInput(ctx, files);
+  return withInputFiles(files, (paths) => create(ctx, paths));
+}
+
+async function create(ctx: Context, files: string[]): Promise<number> {
+  const input = await loadInput(ctx, files, 'create');
   return locked(ctx, async () => {
     const store = await loadStore(ctx);
     let exit = 0;
@@ -77,6 +116,7 @@ export async function runCreate(ctx: Context, files: string[]): Promise<number> 
         continue;
       }
       await writeNew(ctx, d);
+      await recordCreated(ctx, [d]);
       ctx.io.out(`daemonset.apps/${d.ds.metadata.name} created\n`);
     }
     return exit;
@@ -84,13 +124,19 @@ export async function runCreate(ctx: Context, files: string[]): Promise<number> 
 }
 
 export async function runApply(ctx: Context, files: string[]): Promise<number> {
-  const input = await loadInput(ctx, files);
+  return withInputFiles(files, (paths) => apply(ctx, paths));
+}
+
+async function apply(ctx: Context, files: string[]): Promise<number> {
+  const input = await loadInput(ctx, files, 'apply');
   return locked(ctx, async () => {
     const store = await loadStore(ctx);
     for (const d of input) {
       const ns = d.ds.metadata.namespace ?? 'default';
       const current = store.daemonSets.find((x) => id(x) === id(d));
       const existing = findStored(store, ns, d.ds.metadata.name);
+      // Also for DaemonSets an operator dropped in by hand: from now on their AGE survives rewrites.
+      await recordCreated(ctx, [d]);
       if (!existing) {
         await writeNew(ctx, d);
         ctx.io.out(`daemonset.apps/${d.ds.metadata.name} created\n`);
@@ -141,10 +187,23 @@ async function replaceDocument(src: DaemonSetSource, text: string | undefined): 
   await writeFileAtomic(src.path, next, { mode: 0o644 });
 }
 
-export async function runDelete(ctx: Context, args: string[], files: string[], namespace: string | undefined): Promise<number> {
+export async function runDelete(ctx: Context, args: string[], files: string[], opts: { namespace?: string; all?: boolean }): Promise<number> {
+  return withInputFiles(files, (paths) => remove(ctx, args, paths, opts));
+}
+
+async function remove(ctx: Context, args: string[], files: string[], opts: { namespace?: string; all?: boolean }): Promise<number> {
+  const namespace = opts.namespace;
   const targets: { ns: string; name: string }[] = [];
   if (files.length > 0) {
-    for (const d of await loadInput(ctx, files)) targets.push({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name });
+    for (const d of await loadInput(ctx, files, 'delete')) targets.push({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name });
+  } else if (opts.all) {
+    const [first, ...rest] = args;
+    if (first === undefined || resolveResource(first) !== 'daemonsets' || rest.length > 0) throw new CliError('usage: hostds delete ds --all [-n NAMESPACE]');
+    const store = await loadStore(ctx);
+    for (const d of store.daemonSets) targets.push({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name });
+    for (const r of store.rejected) targets.push({ ns: r.namespace, name: r.name });
+    targets.splice(0, targets.length, ...targets.filter((t) => t.ns === (namespace ?? 'default')));
+    if (targets.length === 0) { ctx.io.err(`No resources found in ${namespace ?? 'default'} namespace.\n`); return 0; }
   } else {
     const [first, ...rest] = args;
     if (first === undefined) throw new CliError('You must provide one or more resources by argument or filename.');
@@ -165,6 +224,7 @@ export async function runDelete(ctx: Context, args: string[], files: string[], n
         continue;
       }
       await replaceDocument(src, undefined);
+      await updateRegistry(ctx.paths.stateDir, { deleted: [registryKey(t.ns, t.name)] }, new Date(ctx.now));
       ctx.io.out(`daemonset.apps "${t.name}" deleted\n`);
     }
     return exit;

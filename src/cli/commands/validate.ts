@@ -3,7 +3,7 @@
 // node.yaml and config.yaml, i.e. exactly what the agent would read.
 import { promises as fsp } from 'node:fs';
 import type { Context } from '../context.js';
-import { loadManifests } from '../../manifest/load.js';
+import { loadManifestDir, loadManifests } from '../../manifest/load.js';
 import { renderIssue, type ManifestIssue } from '../../manifest/issues.js';
 import { readNodeFile } from '../../host/node-file.js';
 import { CliError } from '../errors.js';
@@ -16,7 +16,7 @@ export async function runValidate(ctx: Context, files: string[]): Promise<number
   for (const target of targets) {
     const exists = await fsp.stat(target).then(() => true, () => false);
     if (!exists && files.length > 0) throw new CliError(`the path "${target}" does not exist`);
-    const result = await loadManifests(target, process.cwd());
+    const result = files.length > 0 ? await loadManifests(target, process.cwd()) : await loadManifestDir(target, process.cwd());
     issues.push(...result.issues);
     daemonSets += result.daemonSets.length;
     fileCount += result.files.length;

@@ -14,7 +14,7 @@ export async function runWhy(ctx: Context, args: string[], namespace: string | u
   const ns = namespace ?? 'default';
   const d = view.daemonSets.find((x) => x.ds.metadata.name === name && (x.ds.metadata.namespace ?? 'default') === ns);
   if (!d) return explainMissing(ctx, view, ns, name);
-  for (const n of viewNotes(view, ctx).filter((x) => x.includes('agent is not running'))) ctx.io.err(n + '\n');
+  for (const n of viewNotes(view, ctx).filter((x) => x.includes('agent is not running') || x.includes('node.yaml'))) ctx.io.err(n + '\n');
   if (format === 'json') {
     ctx.io.out(formatJson(whyObject(d, view)));
     return 0;
@@ -71,7 +71,10 @@ export function explain(d: DaemonSetView, view: HostView): string {
     lines.push(`  ${r.rule.padEnd(width)}  ${r.ok ? 'ok  ' : 'FAIL'}  ${message}`);
     if (!r.ok && r.fix) lines.push(`  ${' '.repeat(width)}        fix: ${r.fix}`);
   }
-  if (p.evictAt !== undefined) lines.push(`  a tolerated NoExecute taint evicts it at ${new Date(p.evictAt).toISOString()} (tolerationSeconds)`);
+  const nodeErrors = view.node.issues.filter((i) => i.severity === 'error');
+  if (nodeErrors.length > 0) {
+    lines.push(`(node.yaml has ${nodeErrors.length} error${nodeErrors.length === 1 ? '' : 's'}, first at ${nodeErrors[0]!.line}:${nodeErrors[0]!.col}: ${nodeErrors[0]!.message}; this decision uses only its valid entries)`);
+  }
   if (!view.agent.running) lines.push('(the hostds agent is not running: nothing is started until it runs)');
   return lines.join('\n') + '\n';
 }

@@ -262,12 +262,12 @@ describe('decidePlacement: NoExecute tolerationSeconds deadlines', () => {
 
   test('the message says when the toleration runs out', () => {
     const { rules } = decide({ podSpec: spec(tolerate(300)), node: node({ taints: [taint] }) });
-    expect(rules[3]?.message).toBe('taints: all tolerated (maintenance:NoExecute); a NoExecute toleration runs out in 3m (at 2024-05-01T10:03:00.000Z), then the daemon is evicted');
+    expect(rules[3]?.message).toBe('taints: all tolerated (maintenance:NoExecute); a NoExecute taint is tolerated only for tolerationSeconds: a pod here is evicted in 3m (at 2024-05-01T10:03:00.000Z) and then created again');
   });
 
   test('the message says when the toleration already ran out', () => {
     const { rules } = decide({ podSpec: spec(tolerate(30)), node: node({ taints: [taint] }) });
-    expect(rules[3]?.message).toContain('a NoExecute toleration ran out 90s ago');
+    expect(rules[3]?.message).toContain('tolerationSeconds, which ran out 90s ago: a pod here is evicted, created again, and evicted again');
   });
 });
 
