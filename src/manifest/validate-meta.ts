@@ -92,9 +92,8 @@ export function validateLabelSelector(sel: Field): boolean {
   return !sel.ctx.out.slice(before).some((i) => i.severity === 'error');
 }
 
-function validateSelectorRequirement(req: Field): void {
-  if (!req.map()) return;
-  req.checkKnown(KNOWN.selectorRequirement);
+/** The `key` of a label or node selector requirement: required, a qualified name. */
+export function validateRequirementKey(req: Field): void {
   const key = req.get('key');
   const k = key.str();
   if (k === undefined) {
@@ -103,6 +102,12 @@ function validateSelectorRequirement(req: Field): void {
     const errs = isQualifiedName(k);
     if (errs.length > 0) key.error('invalid-label', msg.invalid(k, errs.join('; ')));
   }
+}
+
+function validateSelectorRequirement(req: Field): void {
+  if (!req.map()) return;
+  req.checkKnown(KNOWN.selectorRequirement);
+  validateRequirementKey(req);
   const values = req.get('values');
   const vals = values.stringItems();
   for (const [f, v] of vals) {

@@ -3,7 +3,7 @@
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './k8s-names.js';
 import { KNOWN } from './known-fields.js';
 import { msg, type Field } from './shape.js';
-import { hasWrongElements } from './validate-meta.js';
+import { hasWrongElements, validateRequirementKey } from './validate-meta.js';
 
 const NODE_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const;
 const TOLERATION_OPERATORS = ['Equal', 'Exists'] as const;
@@ -100,14 +100,7 @@ function validateNodeSelectorTerm(term: Field): void {
 function validateNodeRequirement(req: Field): void {
   if (!req.map()) return;
   req.checkKnown(KNOWN.selectorRequirement);
-  const key = req.get('key');
-  const k = key.str();
-  if (k === undefined) {
-    if (!key.isSet) key.error('required', msg.required());
-  } else {
-    const errs = isQualifiedName(k);
-    if (errs.length > 0) key.error('invalid-label', msg.invalid(k, errs.join('; ')));
-  }
+  validateRequirementKey(req);
   const values = req.get('values');
   const items = values.stringItems();
   const count = values.list()?.length ?? 0;
