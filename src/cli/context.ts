@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { resolvePaths, type Paths } from '../state/paths.js';
-import { DEFAULT_CONFIG, parseConfigText, type ResolvedConfig } from '../config/config.js';
+import { DEFAULT_CONFIG, type ResolvedConfig } from '../config/defaults.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { isDNS1123Subdomain } from '../manifest/k8s-names.js';
 import { CliError } from './errors.js';
@@ -54,6 +54,7 @@ async function loadConfig(path: string, explicit: boolean): Promise<{ config: Re
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: DEFAULT_CONFIG, issues: [] };
     throw new CliError(`cannot read config ${path}: ${(err as Error).message}`);
   }
+  const { parseConfigText } = await import('../config/config.js');
   return parseConfigText(text, path);
 }
 

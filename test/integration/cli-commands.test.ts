@@ -131,8 +131,7 @@ describe('label, taint and cordon write node.yaml', () => {
     expect(conflict).toMatchObject({ code: 1, stderr: "error: 'disk' already has a value (ssd), and --overwrite is false\n" });
     expect((await hostds('label', 'node', 'h1', 'disk=hdd', '--overwrite')).stdout).toBe('node/h1 labeled\n');
     const missing = await hostds('label', 'node', 'h1', 'nope-');
-    expect(missing.stderr).toBe('label "nope" not found.\n');
-    expect(missing.stdout).toBe('node/h1 not labeled\n');
+    expect(missing.stdout).toBe('label "nope" not found.\nnode/h1 not labeled\n');
     const bad = await hostds('label', 'node', 'h1', 'disk=-x');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: invalid label value: "disk=-x": a valid label must be an empty string or consist of alphanumeric characters/);

@@ -33,7 +33,8 @@ export async function runLabel(ctx: Context, args: string[], overwrite: boolean)
     let operation = '';
     await update(ctx, (node) => {
       const r = applyLabels(node.labels, change, overwrite);
-      for (const w of r.warnings) ctx.io.err(w + '\n');
+      // kubectl prints these on stdout, before the verb.
+      for (const w of r.warnings) ctx.io.out(w + '\n');
       operation = r.operation;
       return r.changed ? { ...node, labels: r.labels } : undefined;
     });

@@ -1,0 +1,30 @@
+// The resolved shape of config.yaml and its defaults, apart from the parser so that commands
+// without a config file never load the YAML library for it.
+
+export interface ResolvedConfig {
+  nodeName?: string;
+  evictionHard: Readonly<Record<string, string>>;
+  evictionPressureTransitionPeriodMs: number;
+  nodeStatusUpdateFrequencyMs: number;
+  nodefsPaths: readonly string[];
+  featureLabels: boolean;
+  onExit: 'keep' | 'stop';
+  restartBackoff: { initialMs: number; maxMs: number; resetMs: number };
+  logs: { maxSize: string; maxFiles: number };
+  api: { address?: string };
+  metrics: { address?: string };
+}
+
+export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
+  evictionHard: Object.freeze({ 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%' }),
+  evictionPressureTransitionPeriodMs: 5 * 60_000,
+  nodeStatusUpdateFrequencyMs: 10_000,
+  nodefsPaths: Object.freeze([]) as readonly string[],
+  featureLabels: true,
+  onExit: 'keep',
+  restartBackoff: Object.freeze({ initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }),
+  logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5 }),
+  api: Object.freeze({}),
+  metrics: Object.freeze({}),
+});
+
