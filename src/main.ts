@@ -87,6 +87,20 @@ function buildProgram(io: Io, run: Run): Command {
       return 0;
     }));
 
+  program.command('agent').description('run the agent in the foreground: start, supervise and stop the daemons on this host')
+    .option('--stop-daemons-on-exit', 'stop every daemon gracefully when the agent exits (default: leave them running)')
+    .action((o: { stopDaemonsOnExit?: boolean }) => run(lazy(() => import('./cli/commands/agent.js'), (m, ctx) => m.runAgent(ctx, o))));
+
+  program.command('logs').description('print the logs of a pod container: logs POD|ds/NAME [-c C] [-f] [--tail N] [--previous]')
+    .argument('<target>')
+    .option('-c, --container <name>', 'container name (default: the first)')
+    .option('-f, --follow', 'keep printing new output')
+    .option('--tail <n>', 'only the last N lines', (v: string) => Number.parseInt(v, 10))
+    .option('-p, --previous', 'the previous run of the container')
+    .option('--timestamps', 'prefix lines with the time the agent recorded them (see README)')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action((target: string, o: Record<string, unknown>) => run(lazy(() => import('./cli/commands/logs.js'), (m, ctx) => m.runLogs(ctx, target, o))));
+
   program.command('get').description('show daemonsets (ds) or this node (nodes), like kubectl get')
     .argument('<resource>').argument('[names...]')
     .option('-l, --selector <selector>', 'label selector, e.g. app=ssd-monitor')

@@ -5,6 +5,14 @@ import type { HostFacts } from '../host/facts.js';
 import type { Taint } from '../manifest/types.js';
 import { nodeTaints } from '../schedule/node-taints.js';
 import { kubeletVersion, hostdsVersion } from '../version.js';
+import type { PodRecord } from '../pods/types.js';
+import { containerStatusObject, daemonSetCounts, podPhase } from '../pods/display.js';
+import { effectiveTolerations } from '../schedule/default-tolerations.js';
+
+/** Pods an agent has taken (a Pending pod synthesized without an agent has no uid and no node). */
+export function scheduledPods(pods: readonly PodRecord[]): PodRecord[] {
+  return pods.filter((p) => p.uid !== '');
+}
 
 export const MANIFEST_ANNOTATION = 'hostds.io/manifest';
 
@@ -13,9 +21,8 @@ export function k8sTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export function daemonSetObject(d: DaemonSetView): Record<string, unknown> {
+export function daemonSetObject(d: DaemonSetView, now: number): Record<string, unknown> {
   const { ds } = d;
-  const desired = d.placement.shouldRun ? 1 : 0;
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -29,13 +36,7 @@ export function daemonSetObject(d: DaemonSetView): Record<string, unknown> {
     },
     spec: ds.spec,
     status: {
-      currentNumberScheduled: 0,
-      desiredNumberScheduled: desired,
-      numberMisscheduled: 0,
-      numberReady: 0,
-      numberAvailable: 0,
-      numberUnavailable: desired,
-      updatedNumberScheduled: 0,
+      ...daemonSetCounts(scheduledPods(d.pods), d.placement, d.templateHash, now),
       observedGeneration: ds.metadata.generation ?? 1,
     },
   };
@@ -114,4 +115,36 @@ export function nodeRoles(labels: Record<string, string>): string {
     else if (k === 'kubernetes.io/role' && v !== '') roles.add(v);
   }
   return roles.size === 0 ? '<none>' : [...roles].filter((r) => r !== '').sort().join(',') || '<none>';
+}
+
+/** A pod as `kubectl get pod -o yaml` shows it: owner, node, tolerations with defaults, container statuses. */
+export function podObject(pod: PodRecord, nodeName: string, hostIP?: string): Record<string, unknown> {
+  const scheduled = pod.uid !== '';
+  const started = [...pod.initContainers, ...pod.containers].map((c) => c.startedAt).filter((x): x is string => x !== undefined).sort()[0];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: pod.name,
+      namespace: pod.namespace,
+      ...(pod.uid ? { uid: pod.uid } : {}),
+      labels: pod.labels,
+      ...(pod.annotations ? { annotations: pod.annotations } : {}),
+      creationTimestamp: pod.creationTimestamp,
+      ...(pod.deletionTimestamp ? { deletionTimestamp: pod.deletionTimestamp } : {}),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: pod.daemonSet.name, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      ...pod.spec,
+      ...(scheduled ? { nodeName } : {}),
+      tolerations: effectiveTolerations(pod.spec, pod.annotations ?? {}),
+    },
+    status: {
+      phase: podPhase(pod),
+      ...(scheduled && hostIP ? { hostIP, podIP: hostIP } : {}),
+      ...(started ? { startTime: started } : {}),
+      ...(pod.initContainers.length > 0 ? { initContainerStatuses: pod.initContainers.map((c) => containerStatusObject(c)) } : {}),
+      containerStatuses: pod.containers.map((c) => containerStatusObject(c)),
+    },
+  };
 }

@@ -2,12 +2,13 @@
 // and `get no` all work, and a typo gets kubectl's error.
 import { CliError } from './errors.js';
 
-export type ResourceKind = 'daemonsets' | 'nodes' | 'pods';
+export type ResourceKind = 'daemonsets' | 'nodes' | 'pods' | 'events';
 
 const ALIASES: Record<string, ResourceKind> = {
   ds: 'daemonsets', daemonset: 'daemonsets', daemonsets: 'daemonsets', 'daemonset.apps': 'daemonsets', 'daemonsets.apps': 'daemonsets', 'ds.apps': 'daemonsets',
   no: 'nodes', node: 'nodes', nodes: 'nodes',
   po: 'pods', pod: 'pods', pods: 'pods',
+  ev: 'events', event: 'events', events: 'events',
 };
 
 export function resolveResource(word: string | undefined): ResourceKind {

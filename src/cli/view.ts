@@ -1,5 +1,6 @@
-// The host as read commands see it, computed from the files alone: the Node, every DaemonSet
-// with this host's placement decision, and whether an agent runs. No agent is needed for this.
+// The host as read commands see it: the Node, every DaemonSet with this host's placement
+// decision, and the pods. With an agent the pods are live (asked over its socket); without one
+// they are the last known ones from its state file, plus `Pending` pods for what should run.
 import { promises as fsp } from 'node:fs';
 import type { Context } from './context.js';
 import type { ManifestIssue } from '../manifest/issues.js';
@@ -11,6 +12,23 @@ import { readHostFacts, type HostFacts } from '../host/facts.js';
 import { decidePlacement, type Placement } from '../schedule/decide.js';
 import { readAgentStatus, type AgentStatus } from '../state/agent-status.js';
 import { readRegistry, registryKey, type Registry } from '../state/object-registry.js';
+import type { PodRecord } from '../pods/types.js';
+import type { HostdsEvent } from '../observe/events.js';
+import { loadState, type LastGood } from '../state/store.js';
+import { getJson } from '../api/client.js';
+import { computeTemplateHash } from '../pods/naming.js';
+import { buildPod, podNameFor } from '../agent/pod-factory.js';
+
+/** What the agent knows that the files do not. */
+export interface LiveSnapshot {
+  pods: PodRecord[];
+  events: HostdsEvent[];
+  heldBack: string[];
+  lastGood: Record<string, LastGood>;
+  podCounters: Record<string, number>;
+  nodeName: string;
+  rootId: string;
+}
 
 export interface NodeRecord {
   view: NodeView;
@@ -24,6 +42,11 @@ export interface DaemonSetView extends LoadedDaemonSet {
   placement: Placement;
   creationTimestampMs: number;
   uid?: string;
+  templateHash: string;
+  /** This DaemonSet's pods (live, last known, or Pending ones synthesized without an agent). */
+  pods: PodRecord[];
+  /** Its manifest is invalid now; this is the last valid version, still in effect. */
+  heldBack?: boolean;
 }
 
 export interface HostView {
@@ -32,6 +55,10 @@ export interface HostView {
   manifests: LoadResult;
   daemonSets: DaemonSetView[];
   agent: AgentStatus;
+  /** True when pods and events come from a running agent. */
+  live: boolean;
+  pods: PodRecord[];
+  events: HostdsEvent[];
 }
 
 export async function loadNode(ctx: Context, facts: HostFacts): Promise<NodeRecord> {
@@ -56,15 +83,54 @@ async function etcBirthtime(ctx: Context): Promise<number> {
 }
 
 export async function loadHostView(ctx: Context): Promise<HostView> {
+  const agent = await readAgentStatus(ctx.paths.agentPidFile);
+  const live = agent.running ? await getJson<LiveSnapshot>(ctx.paths.socket, '/hostds/v1/state') : undefined;
+  if (live) return buildView(ctx, live, agent, true);
+  const { state } = await loadState(ctx.paths.stateDir);
+  const snap: LiveSnapshot = { pods: state.pods, events: state.events, heldBack: [], lastGood: state.lastGood,
+    podCounters: state.podCounters ?? {}, nodeName: ctx.nodeName, rootId: '' };
+  return buildView(ctx, snap, agent.running ? agent : { running: false }, false);
+}
+
+/** The agent's API builds the same view from its memory. */
+export async function buildLiveView(ctx: Context, snap: LiveSnapshot): Promise<HostView> {
+  return buildView(ctx, snap, { running: true, pid: process.pid }, true);
+}
+
+async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean): Promise<HostView> {
   const facts = await readHostFacts();
-  const [node, manifests, agent, registry] = await Promise.all([
+  const [node, manifests, registry] = await Promise.all([
     loadNode(ctx, facts),
     loadManifestDir(ctx.paths.manifestsDir),
-    readAgentStatus(ctx.paths.agentPidFile),
     readRegistry(ctx.paths.stateDir),
   ]);
-  const daemonSets = manifests.daemonSets.map((d) => viewDaemonSet(d, node.view, ctx.now, registry));
-  return { node, facts, manifests, daemonSets, agent };
+  const loaded: { d: LoadedDaemonSet; heldBack: boolean }[] = manifests.daemonSets.map((d) => ({ d, heldBack: false }));
+  // A DaemonSet whose manifest broke keeps running at its last valid version: show that one.
+  for (const r of manifests.rejected) {
+    const key = `${r.namespace}/${r.name}`;
+    const last = snap.lastGood[key];
+    if (!last || loaded.some((x) => x.d.ds.metadata.name === r.name && (x.d.ds.metadata.namespace ?? 'default') === r.namespace)) continue;
+    loaded.push({ d: { ds: last.ds, source: { ...r.source, path: last.path, file: last.file, line: last.line }, warnings: [] }, heldBack: true });
+  }
+  const daemonSets = loaded.map(({ d, heldBack }) => {
+    const v = viewDaemonSet(d, node.view, ctx.now, registry);
+    v.pods = snap.pods.filter((p) => p.daemonSet.name === d.ds.metadata.name && p.daemonSet.namespace === (d.ds.metadata.namespace ?? 'default'));
+    if (heldBack) v.heldBack = true;
+    if (!live && v.placement.shouldRun && !v.pods.some((p) => !p.deletionTimestamp)) v.pods.push(pendingPod(v, snap, ctx.now));
+    return v;
+  });
+  const pods = [...snap.pods, ...daemonSets.flatMap((d) => d.pods.filter((p) => !snap.pods.includes(p)))];
+  return { node, facts, manifests, daemonSets, agent, live, pods, events: snap.events };
+}
+
+/** With no agent, a pod that should exist is shown Pending, under the name the agent will give it. */
+function pendingPod(v: DaemonSetView, snap: LiveSnapshot, now: number): PodRecord {
+  const key = `${v.ds.metadata.namespace ?? 'default'}/${v.ds.metadata.name}`;
+  const name = podNameFor(v.ds, v.uid ?? key, snap.podCounters[key] ?? 0);
+  const pod = buildPod({ ds: v.ds, name, uid: '', templateHash: v.templateHash, templateGeneration: v.ds.metadata.generation ?? 1,
+    nowIso: new Date(Math.max(v.creationTimestampMs, now - 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  for (const c of [...pod.initContainers, ...pod.containers]) delete c.reason;
+  return pod;
 }
 
 /** AGE: the registry's creation time (kept across rewrites), else the manifest's, else the file's. */
@@ -81,7 +147,7 @@ export function viewDaemonSet(d: LoadedDaemonSet, node: NodeView, now: number, r
   const recorded = record ? Date.parse(record.creationTimestamp) : NaN;
   const declared = d.ds.metadata.creationTimestamp ? Date.parse(d.ds.metadata.creationTimestamp) : NaN;
   const created = Number.isFinite(recorded) ? recorded : Number.isFinite(declared) ? declared : d.source.birthtimeMs;
-  return { ...d, placement, creationTimestampMs: created, ...(record ? { uid: record.uid } : {}) };
+  return { ...d, placement, creationTimestampMs: created, templateHash: computeTemplateHash(d.ds.spec.template), pods: [], ...(record ? { uid: record.uid } : {}) };
 }
 
 /** Notes for stderr that every read command shares: no agent, broken files. */

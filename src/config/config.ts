@@ -107,6 +107,7 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
   if (maxFiles !== undefined && maxFiles !== null) {
     if (Number.isInteger(maxFiles) && (maxFiles as number) >= 1) c.logs.maxFiles = maxFiles as number; else report('logs.maxFiles', 'expected an integer >= 1');
   }
+  c.logs.checkIntervalMs = dur('logs.checkInterval', logs['checkInterval'], c.logs.checkIntervalMs);
   const api = str('api.address', asRecord(raw['api'], 'api', report)['address']);
   if (api !== undefined) c.api = { address: api };
   const metrics = str('metrics.address', asRecord(raw['metrics'], 'metrics', report)['address']);

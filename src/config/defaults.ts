@@ -10,7 +10,7 @@ export interface ResolvedConfig {
   featureLabels: boolean;
   onExit: 'keep' | 'stop';
   restartBackoff: { initialMs: number; maxMs: number; resetMs: number };
-  logs: { maxSize: string; maxFiles: number };
+  logs: { maxSize: string; maxFiles: number; checkIntervalMs: number };
   api: { address?: string };
   metrics: { address?: string };
 }
@@ -23,7 +23,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
   featureLabels: true,
   onExit: 'keep',
   restartBackoff: Object.freeze({ initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }),
-  logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5 }),
+  logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5, checkIntervalMs: 10_000 }),
   api: Object.freeze({}),
   metrics: Object.freeze({}),
 });

@@ -10,6 +10,10 @@ export interface Marker {
   pod: string;
   podUid: string;
   container: string;
+  /** `namespace/name` of the DaemonSet, so a pod can be rebuilt from its processes alone. */
+  daemonSet: string;
+  /** controller-revision-hash of the template the pod runs. */
+  templateHash: string;
 }
 
 export interface StartSpec {

@@ -13,6 +13,10 @@ import { renderIssue } from '../../manifest/issues.js';
 import type { Container, Taint, Toleration } from '../../manifest/types.js';
 import { checkNodeName } from '../../host/node-edit.js';
 import { explain } from './why.js';
+import { describePod, formatEvents } from './describe-pod.js';
+import { daemonSetCounts, podPhase } from '../../pods/display.js';
+import { scheduledPods } from '../objects.js';
+import { eventsFor } from '../../observe/events.js';
 
 export async function runDescribe(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
   const [first, ...rest] = args;
@@ -20,7 +24,6 @@ export async function runDescribe(ctx: Context, args: string[], namespace: strin
   const [word, inline] = splitTypeName(first);
   const kind = resolveResource(word);
   const names = inline !== undefined ? [inline, ...rest] : rest;
-  if (kind === 'pods') throw new CliError('describe pod needs the agent, which arrives with the next release of hostds');
   if (kind === 'nodes') for (const n of names) checkNodeName(n, ctx.nodeName);
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
@@ -29,10 +32,12 @@ export async function runDescribe(ctx: Context, args: string[], namespace: strin
     return 0;
   }
   const ns = namespace ?? 'default';
+  if (kind === 'pods') return describePods(ctx, view, names, ns);
+  if (kind === 'events') throw new CliError('use hostds get events');
   const inNs = view.daemonSets.filter((d) => (d.ds.metadata.namespace ?? 'default') === ns);
   if (names.length === 0) {
     if (inNs.length === 0) ctx.io.err(`No resources found in ${ns} namespace.\n`);
-    else ctx.io.out(inNs.map((d) => describeDaemonSet(d, view)).join('\n\n') + '\n');
+    else ctx.io.out(inNs.map((d) => describeDaemonSet(d, view, ctx.now)).join('\n\n') + '\n');
     return 0;
   }
   const blocks: string[] = [];
@@ -40,11 +45,20 @@ export async function runDescribe(ctx: Context, args: string[], namespace: strin
   for (const name of names) {
     const d = inNs.find((x) => x.ds.metadata.name === name);
     const rejected = view.manifests.rejected.find((r) => r.namespace === ns && r.name === name);
-    if (d) blocks.push(describeDaemonSet(d, view));
+    if (d) blocks.push(describeDaemonSet(d, view, ctx.now));
     else if (rejected) blocks.push(describeRejected(rejected));
     else { ctx.io.err(formatCliError(notFound('daemonsets.apps', name)) + '\n'); exit = 1; }
   }
   if (blocks.length > 0) ctx.io.out(blocks.join('\n\n') + '\n');
+  return exit;
+}
+
+function describePods(ctx: Context, view: HostView, names: string[], ns: string): number {
+  const pods = view.pods.filter((p) => p.namespace === ns && (names.length === 0 || names.includes(p.name)));
+  let exit = 0;
+  for (const n of names) if (!pods.some((p) => p.name === n)) { ctx.io.err(formatCliError(notFound('pods', n)) + '\n'); exit = 1; }
+  if (pods.length === 0 && names.length === 0) ctx.io.err(`No resources found in ${ns} namespace.\n`);
+  if (pods.length > 0) ctx.io.out(pods.map((p) => describePod(p, view, ctx.now)).join('\n\n') + '\n');
   return exit;
 }
 
@@ -64,10 +78,13 @@ function field(label: string, value: string, width = 16): string {
   return `${(label + ':').padEnd(width)}${value}`;
 }
 
-function describeDaemonSet(d: DaemonSetView, view: HostView): string {
+function describeDaemonSet(d: DaemonSetView, view: HostView, now: number): string {
   const { ds, placement } = d;
   const spec = ds.spec.template.spec;
-  const desired = placement.shouldRun ? 1 : 0;
+  const pods = scheduledPods(d.pods);
+  const n = daemonSetCounts(pods, placement, d.templateHash, now, ds.spec.minReadySeconds ?? 0);
+  const phases = pods.map(podPhase);
+  const count = (ph: string): number => phases.filter((x) => x === ph).length;
   const out = [
     field('Name', ds.metadata.name),
     field('Namespace', ds.metadata.namespace ?? 'default'),
@@ -76,12 +93,13 @@ function describeDaemonSet(d: DaemonSetView, view: HostView): string {
     field('Labels', formatMapLines(ds.metadata.labels, 16)),
     field('Annotations', formatMapLines(ds.metadata.annotations, 16)),
     field('Manifest', `${d.source.file}:${d.source.line}:${d.source.col}`),
-    `Desired Number of Nodes Scheduled: ${desired}`,
-    'Current Number of Nodes Scheduled: 0',
-    'Number of Nodes Scheduled with Up-to-date Pods: 0',
-    'Number of Nodes Scheduled with Available Pods: 0',
-    'Number of Nodes Misscheduled: 0',
-    `Pods Status:  0 Running / ${desired} Waiting / 0 Succeeded / 0 Failed`,
+    `Desired Number of Nodes Scheduled: ${n.desiredNumberScheduled}`,
+    `Current Number of Nodes Scheduled: ${n.currentNumberScheduled}`,
+    `Number of Nodes Scheduled with Up-to-date Pods: ${n.updatedNumberScheduled}`,
+    `Number of Nodes Scheduled with Available Pods: ${n.numberAvailable}`,
+    `Number of Nodes Misscheduled: ${n.numberMisscheduled}`,
+    `Pods Status:  ${count('Running')} Running / ${d.pods.length - pods.length + count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`,
+    ...(d.heldBack ? [`Manifest Status:  INVALID now; this is the last valid version, still in effect (run hostds validate -f ${d.source.file})`] : []),
     `Update Strategy:  ${ds.spec.updateStrategy?.type ?? 'RollingUpdate'}`,
     'Pod Template:',
     `  ${field('Labels', formatMapLines(ds.spec.template.metadata?.labels, 13), 11)}`,
@@ -94,7 +112,7 @@ function describeDaemonSet(d: DaemonSetView, view: HostView): string {
   out.push(`  ${field('Tolerations', formatTolerations(placement.tolerations, 18), 16)}`);
   out.push('Placement on this host:', ...explain(d, view).trimEnd().split('\n').map((l) => `  ${l}`));
   if (d.warnings.length > 0) out.push('Warnings:', ...d.warnings.map((w) => `  ${renderIssue(w)}`));
-  out.push('Events:           <none>');
+  out.push(formatEvents(eventsFor(view.events, 'DaemonSet', ds.metadata.name, ds.metadata.namespace ?? 'default'), now));
   return out.join('\n');
 }
 

@@ -2,16 +2,19 @@
 import type { Context } from '../context.js';
 import { loadHostView, viewNotes, type DaemonSetView, type HostView } from '../view.js';
 import { asList, formatJson, formatTable, formatYaml, parseOutputFormat, type OutputFormat } from '../output.js';
-import { daemonSetObject, nodeObject, nodeRoles, nodeStatusText } from '../objects.js';
+import { daemonSetObject, nodeObject, nodeRoles, nodeStatusText, scheduledPods } from '../objects.js';
 import { humanDuration } from '../../lib/duration.js';
 import { formatLabelSelector, formatSet, matchesAll, parseSelector, type Requirement } from '../../schedule/label-selector.js';
 import { CliError, notFound } from '../errors.js';
 import { formatCliError } from '../../lib/errors.js';
 import { resolveResource, splitTypeName, type ResourceKind } from '../resources.js';
 import { kubeletVersion } from '../../version.js';
+import { daemonSetCounts } from '../../pods/display.js';
+import { getEvents, getPods } from './get-pods.js';
 import { checkNodeName } from '../../host/node-edit.js';
 
 export interface GetOptions {
+  watch?: boolean;
   selector?: string;
   namespace?: string;
   allNamespaces?: boolean;
@@ -45,7 +48,7 @@ export function parseGetArgs(args: string[]): GetRequest[] {
   return kinds.map((kind) => ({ kind, names: rest }));
 }
 
-interface GetOutput {
+export interface GetOutput {
   exit: number;
   /** Objects for -o json|yaml, names for -o name, a table otherwise. */
   objects: Record<string, unknown>[];
@@ -59,14 +62,14 @@ export async function runGet(ctx: Context, args: string[], opts: GetOptions): Pr
   const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
   if (selector.length > 0 && requests.some((r) => r.names.length > 0)) throw new CliError('name cannot be provided when a selector is specified');
   for (const r of requests) {
-    if (r.kind === 'pods') throw new CliError('get pods needs the agent, which arrives with the next release of hostds');
     if (r.kind === 'nodes') for (const n of r.names) checkNodeName(n, ctx.nodeName);
   }
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   const outputs = requests.map((r) => (r.kind === 'daemonsets'
     ? getDaemonSets(ctx, view, r.names, selector, opts, format)
-    : getNodes(ctx, view, selector, opts, format)));
+    : r.kind === 'pods' ? getPods(ctx, view, r.names, selector, opts, format)
+      : r.kind === 'events' ? getEvents(ctx, view, opts) : getNodes(ctx, view, selector, opts, format)));
   const objects = outputs.flatMap((o) => o.objects);
   if (format === 'json' || format === 'yaml') {
     const named = requests.length === 1 && requests[0]!.names.length === 1;
@@ -112,7 +115,7 @@ function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: 
   if (items.length === 0 && names.length === 0 && format !== 'json' && format !== 'yaml') {
     ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace ?? 'default'} namespace.\n`);
   }
-  const out: GetOutput = { exit, objects: items.map(daemonSetObject), names: items.map((d) => `daemonset.apps/${d.ds.metadata.name}`) };
+  const out: GetOutput = { exit, objects: items.map((d) => daemonSetObject(d, ctx.now)), names: items.map((d) => `daemonset.apps/${d.ds.metadata.name}`) };
   if (items.length > 0) out.table = daemonSetTable(items, ctx.now, format, opts);
   return out;
 }
@@ -137,7 +140,9 @@ export function daemonSetTable(items: DaemonSetView[], now: number, format: Outp
   if (opts.showLabels) header.push('LABELS');
   const rows = items.map((d) => {
     const spec = d.ds.spec.template.spec;
-    const row = [d.ds.metadata.name, d.placement.shouldRun ? '1' : '0', '0', '0', '0', '0', formatSet(spec.nodeSelector),
+    const n = daemonSetCounts(scheduledPods(d.pods), d.placement, d.templateHash, now);
+    const row = [d.ds.metadata.name, String(n.desiredNumberScheduled), String(n.currentNumberScheduled), String(n.numberReady),
+      String(n.updatedNumberScheduled), String(n.numberAvailable), formatSet(spec.nodeSelector),
       humanDuration(now - d.creationTimestampMs)];
     if (format === 'wide') {
       row.push(spec.containers.map((c) => c.name).join(','), spec.containers.map((c) => c.image ?? '').join(','),

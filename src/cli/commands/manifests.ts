@@ -16,6 +16,8 @@ import { withFileLock, writeFileAtomic } from '../../state/atomic-file.js';
 import { CliError, notFound } from '../errors.js';
 import { formatCliError } from '../../lib/errors.js';
 import { resolveResource, splitTypeName } from '../resources.js';
+import { readAgentStatus } from '../../state/agent-status.js';
+import { requestSocket } from '../../api/client.js';
 
 const LOCK_NAME = '.hostds.lock';
 
@@ -164,6 +166,33 @@ async function writeNew(ctx: Context, d: LoadedDaemonSet): Promise<void> {
   await writeFileAtomic(target, await documentText(d.source), { mode: 0o644 });
 }
 
+/**
+ * `delete pod NAME`: the agent stops it and creates a replacement under a new name. Like kubectl
+ * (--wait=true), returns once the pod is gone.
+ */
+async function deletePods(ctx: Context, names: string[], ns: string): Promise<number> {
+  const status = await readAgentStatus(ctx.paths.agentPidFile);
+  if (!status.running) throw new CliError('the hostds agent is not running: it owns the pods; start it (hostds agent) and delete again');
+  let exit = 0;
+  for (const name of names) {
+    const r = await requestSocket(ctx.paths.socket, 'DELETE', `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`, 10_000);
+    if (!r) throw new CliError('cannot reach the hostds agent over its socket');
+    if (r.status === 404) { ctx.io.err(formatCliError(notFound('pods', name)) + '\n'); exit = 1; continue; }
+    if (r.status !== 200) throw new CliError(`the agent refused: ${r.body}`);
+    ctx.io.out(`pod "${name}" deleted\n`);
+    await waitGone(ctx, ns, name);
+  }
+  return exit;
+}
+
+async function waitGone(ctx: Context, ns: string, name: string): Promise<void> {
+  for (;;) {
+    const r = await requestSocket(ctx.paths.socket, 'GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`);
+    if (!r || r.status === 404) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
 /** Replaces (or with `text` undefined removes) one document of a file, leaving the rest byte for byte. */
 async function replaceDocument(src: DaemonSetSource, text: string | undefined): Promise<void> {
   const original = await fsp.readFile(src.path, 'utf8');
@@ -209,9 +238,10 @@ async function remove(ctx: Context, args: string[], files: string[], opts: { nam
     if (first === undefined) throw new CliError('You must provide one or more resources by argument or filename.');
     const [word, inline] = splitTypeName(first);
     const kind = resolveResource(word);
-    if (kind !== 'daemonsets') throw new CliError(`hostds delete ${kind} needs the agent, which arrives with the next release of hostds`);
     const names = inline !== undefined ? [inline, ...rest] : rest;
     if (names.length === 0) throw new CliError('resource(s) were provided, but no name was specified');
+    if (kind === 'pods') return deletePods(ctx, names, namespace ?? 'default');
+    if (kind !== 'daemonsets') throw new CliError(`hostds cannot delete ${kind}`);
     for (const name of names) targets.push({ ns: namespace ?? 'default', name });
   }
   return locked(ctx, async () => {

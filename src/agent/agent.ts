@@ -1,0 +1,282 @@
+// `hostds agent`: the effect shell around the pure core. It watches manifests.d, node.yaml and
+// the config; on every change (and a periodic resync) it computes the desired pods, plans, and
+// has the supervisor carry the plan out. State is persisted atomically after every change, so a
+// restarted agent adopts its daemons instead of starting them twice.
+import { promises as fsp } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Context } from '../cli/context.js';
+import type { Logger } from '../observe/logger.js';
+import { systemClock, type Clock, type Timer } from '../lib/clock.js';
+import { loadManifestDir, listManifestFiles } from '../manifest/load.js';
+import { loadNode, type LiveSnapshot } from '../cli/view.js';
+import { readHostFacts } from '../host/facts.js';
+import { decidePlacement } from '../schedule/decide.js';
+import { computePlan } from '../reconcile/plan.js';
+import { computeTemplateHash } from '../pods/naming.js';
+import { recordEvent, type HostdsEvent } from '../observe/events.js';
+import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
+import { readRegistry, registryKey } from '../state/object-registry.js';
+import type { DaemonSet, NodeView } from '../manifest/types.js';
+import type { PodRecord } from '../pods/types.js';
+import type { ProcessRunner } from '../supervise/runner.js';
+import { Supervisor } from '../supervise/supervisor.js';
+import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
+import { computeEffective } from './desired.js';
+import { adoptProcesses } from './adopt.js';
+import { buildPod, dsKey, podNameFor } from './pod-factory.js';
+import { acquirePidFile, releasePidFile } from './pid-file.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+
+export interface AgentOptions {
+  stopDaemonsOnExit: boolean;
+  runner: ProcessRunner;
+  log: Logger;
+  clock?: Clock;
+  resyncMs?: number;
+}
+
+const DEFAULT_GRACE_S = 30;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class Agent {
+  private state: AgentState = emptyState();
+  private supervisor!: Supervisor;
+  private readonly clock: Clock;
+  private node: NodeView | undefined;
+  private reconciling = false;
+  private again = false;
+  private saveTimer: Timer | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private watcher: { close(): Promise<void> } | undefined;
+  private api: ApiServer | undefined;
+  private readonly stopping = new Set<string>();
+  private reportedErrors = new Map<string, string>();
+  private heldBack: string[] = [];
+  private closed = false;
+  rootId = '';
+
+  constructor(readonly ctx: Context, private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  async start(): Promise<void> {
+    const { paths } = this.ctx;
+    await acquirePidFile(paths.agentPidFile);
+    for (const dir of [paths.stateDir, paths.logDir, paths.runDir, paths.manifestsDir]) await fsp.mkdir(dir, { recursive: true });
+    this.rootId = createHash('sha256').update(paths.root).digest('hex').slice(0, 12);
+    const loaded = await loadState(paths.stateDir);
+    if (loaded.problem) this.log.warn({ problem: loaded.problem }, 'starting from an empty state; daemons are found by their markers');
+    this.state = loaded.state;
+    const facts = await readHostFacts();
+    const hostIP = facts.internalIP ?? '127.0.0.1';
+    const manifests = await loadManifestDir(paths.manifestsDir);
+    const effective = computeEffective(manifests, this.state.lastGood, new Set(await listManifestFiles(paths.manifestsDir)));
+    const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()));
+    this.state.pods = adopted.pods;
+    this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
+    this.supervisor = new Supervisor({
+      runner: this.opts.runner, clock: this.clock, log: this.log, rootId: this.rootId, logDir: paths.logDir,
+      nodeName: this.ctx.nodeName, hostIP, baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      backoff: this.ctx.config.restartBackoff,
+      onChange: () => this.scheduleSave(),
+      onEvent: (e) => this.event(e),
+    });
+    for (const pod of this.state.pods) {
+      if (pod.deletionTimestamp) void this.stopPod(pod, 'resuming an interrupted stop');
+      else this.supervisor.run(pod);
+    }
+    await this.reconcile('start');
+    await this.watch();
+    this.api = await startApiServer(paths.socket, this);
+    this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
+    this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
+    for (const t of this.timers) t.unref();
+    this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket }, 'agent ready');
+  }
+
+  private async watch(): Promise<void> {
+    const { watch } = await import('chokidar');
+    const { paths } = this.ctx;
+    const w = watch([paths.manifestsDir, paths.nodeFile, paths.config], { ignoreInitial: true, depth: 0, atomic: false });
+    let pending: NodeJS.Timeout | undefined;
+    w.on('all', (_event, path) => {
+      if (path.endsWith('.lock') || /\/\.[^/]*$/.test(path)) return;
+      // Coalesce the burst of events one atomic rename makes; short enough for the 200 ms target.
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(() => void this.reconcile('file change'), 15);
+    });
+    w.on('error', (err) => this.log.error({ err: (err as Error).message }, 'watch error'));
+    await new Promise<void>((res) => w.once('ready', () => res()));
+    this.watcher = w;
+  }
+
+  event(e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>): void {
+    recordEvent(this.state.events, e, iso(this.clock.now()));
+    this.scheduleSave();
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer || this.closed) return;
+    this.saveTimer = this.clock.setTimer(20, () => {
+      this.saveTimer = undefined;
+      void this.save();
+    });
+  }
+
+  async save(): Promise<void> {
+    await saveState(this.ctx.paths.stateDir, this.state).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
+  }
+
+  /** One pass: files → desired pods → plan → effects. Serialized; a change during a pass triggers another. */
+  async reconcile(why: string): Promise<void> {
+    if (this.closed) return;
+    if (this.reconciling) { this.again = true; return; }
+    this.reconciling = true;
+    const t0 = performance.now();
+    try {
+      do {
+        this.again = false;
+        await this.reconcileOnce();
+      } while (this.again && !this.closed);
+    } catch (err) {
+      this.log.error({ err: (err as Error).stack }, 'reconcile failed');
+    } finally {
+      this.reconciling = false;
+    }
+    this.log.debug({ why, ms: Math.round(performance.now() - t0) }, 'reconciled');
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const { paths } = this.ctx;
+    const facts = await readHostFacts();
+    const [manifests, files, node, registry] = await Promise.all([
+      loadManifestDir(paths.manifestsDir), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts), readRegistry(paths.stateDir),
+    ]);
+    // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
+    if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
+    else this.node = node.view;
+    this.reportManifestErrors(manifests.rejected);
+    const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
+    this.state.lastGood = effective.inEffect;
+    this.heldBack = effective.heldBack;
+    const now = this.clock.now();
+    const desired = Object.entries(effective.inEffect).map(([key, last]) => {
+      const ds = last.ds;
+      const spec = ds.spec.template.spec;
+      const placement = decidePlacement({ ...(spec.nodeName ? { nodeName: spec.nodeName } : {}), podSpec: spec, annotations: ds.metadata.annotations ?? {}, node: this.node!, now });
+      return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: computeTemplateHash(ds.spec.template),
+        generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate', placement, last };
+    });
+    const live = this.state.pods.filter((p) => !this.stopping.has(p.name));
+    const plan = computePlan({ daemonSets: desired, pods: live, now });
+    for (const d of plan.delete) {
+      const pod = this.state.pods.find((p) => p.name === d.pod);
+      if (pod) void this.stopPod(pod, d.reason);
+    }
+    for (const c of plan.create) {
+      const want = desired.find((x) => x.key === c.daemonSet);
+      if (!want) continue;
+      const uid = registry[registryKey(want.namespace, want.name)]?.uid ?? want.key;
+      this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason);
+    }
+    this.scheduleSave();
+  }
+
+  private reportManifestErrors(rejected: { namespace: string; name: string; errors: { file: string; line: number; col: number; message: string }[] }[]): void {
+    const seen = new Set<string>();
+    for (const r of rejected) {
+      const key = `${r.namespace}/${r.name}`;
+      seen.add(key);
+      const e = r.errors[0];
+      const text = e ? `${e.file}:${e.line}:${e.col}: ${e.message}` : 'invalid';
+      if (this.reportedErrors.get(key) === text) continue;
+      this.reportedErrors.set(key, text);
+      this.log.warn({ ds: key, error: text, errors: r.errors.length }, 'manifest is invalid; the last valid version stays in effect');
+      this.event({ type: 'Warning', reason: 'InvalidManifest', message: `${text} (${r.errors.length} error${r.errors.length === 1 ? '' : 's'}); the last valid version stays in effect`,
+        involvedObject: { kind: 'DaemonSet', namespace: r.namespace, name: r.name } });
+    }
+    for (const key of [...this.reportedErrors.keys()]) if (!seen.has(key)) this.reportedErrors.delete(key);
+  }
+
+  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string): void {
+    const key = dsKey(ds);
+    const ordinal = this.state.podCounters?.[key] ?? 0;
+    this.state.podCounters = { ...(this.state.podCounters ?? {}), [key]: ordinal + 1 };
+    const name = podNameFor(ds, dsUid, ordinal);
+    const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
+    this.state.pods.push(pod);
+    this.log.info({ ds: key, pod: name, reason }, 'creating pod');
+    this.event({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.namespace, name: ds.metadata.name } });
+    this.event({ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${name} to ${this.ctx.nodeName}`, involvedObject: { kind: 'Pod', namespace: pod.namespace, name } });
+    this.supervisor.run(pod);
+    this.scheduleSave();
+  }
+
+  async stopPod(pod: PodRecord, reason: string): Promise<void> {
+    if (this.stopping.has(pod.name)) return;
+    this.stopping.add(pod.name);
+    pod.deletionTimestamp ??= iso(this.clock.now());
+    this.log.info({ pod: pod.name, reason }, 'stopping pod');
+    this.scheduleSave();
+    const grace = (pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
+    await this.supervisor.stop(pod, grace);
+    this.state.pods = this.state.pods.filter((p) => p !== pod);
+    this.stopping.delete(pod.name);
+    this.event({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.daemonSet.namespace, name: pod.daemonSet.name } });
+    await this.save();
+    void this.reconcile('pod stopped');
+  }
+
+  /** `hostds delete pod`: stop it; the next pass creates a replacement under a new name. */
+  async deletePod(namespace: string, name: string): Promise<boolean> {
+    const pod = this.state.pods.find((p) => p.name === name && p.namespace === namespace);
+    if (!pod) return false;
+    void this.stopPod(pod, 'deleted by request');
+    return true;
+  }
+
+  snapshot(): LiveSnapshot {
+    return { pods: this.state.pods, events: this.state.events, heldBack: this.heldBack, lastGood: this.state.lastGood,
+      podCounters: this.state.podCounters ?? {}, nodeName: this.ctx.nodeName, rootId: this.rootId };
+  }
+
+  private async rotateLogs(): Promise<void> {
+    const maxBytes = parseQuantity(this.ctx.config.logs.maxSize) ?? 10 * 1024 * 1024;
+    for (const pod of this.state.pods) {
+      for (const c of [...pod.initContainers, ...pod.containers]) {
+        if (c.phase !== 'running') continue;
+        await rotateIfNeeded(containerLogPath(this.ctx.paths.logDir, pod.name, c.name), { maxBytes, maxFiles: this.ctx.config.logs.maxFiles })
+          .catch((err: unknown) => this.log.warn({ pod: pod.name, err: (err as Error).message }, 'log rotation failed'));
+      }
+    }
+  }
+
+  /** Leaves daemons running (like the kubelet) unless told to stop them. */
+  async shutdown(signal: string): Promise<void> {
+    if (this.closed) return;
+    this.log.info({ signal, stopDaemons: this.opts.stopDaemonsOnExit }, 'agent stopping');
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.watcher?.close();
+    if (this.opts.stopDaemonsOnExit) {
+      await Promise.all(this.state.pods.map(async (pod) => {
+        pod.deletionTimestamp ??= iso(this.clock.now());
+        await this.supervisor.stop(pod, (pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000);
+      }));
+      this.state.pods = [];
+    } else {
+      this.supervisor.detachAll();
+    }
+    this.saveTimer?.cancel();
+    await this.save();
+    await this.api?.close();
+    await releasePidFile(this.ctx.paths.agentPidFile);
+  }
+}

@@ -1,0 +1,22 @@
+// `hostds agent`: runs in the foreground until SIGTERM or SIGINT. Daemons keep running when it
+// exits (like the kubelet) unless --stop-daemons-on-exit or config `onExit: stop`.
+import type { Context } from '../context.js';
+import { createLogger } from '../../observe/logger.js';
+
+export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean }): Promise<number> {
+  const [{ Agent }, { createExecaRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-execa.js')]);
+  const log = await createLogger();
+  for (const i of ctx.configIssues) log.warn({ file: i.file, line: i.line, col: i.col }, `config: ${i.path ? `${i.path}: ` : ''}${i.message}`);
+  const agent = new Agent(ctx, {
+    stopDaemonsOnExit: opts.stopDaemonsOnExit === true || ctx.config.onExit === 'stop',
+    runner: createExecaRunner(),
+    log,
+  });
+  await agent.start();
+  const signal = await new Promise<string>((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+  });
+  await agent.shutdown(signal);
+  log.info('agent stopped');
+  return 0;
+}

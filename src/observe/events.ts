@@ -1,0 +1,33 @@
+// Kubernetes-style events, kept in a bounded ring per agent: what `describe` shows under Events
+// and `get events` lists. Repeats of the same reason+message for the same object are folded into
+// one event with a count, as the API server's event correlator does.
+
+export interface HostdsEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  involvedObject: { kind: 'Pod' | 'DaemonSet' | 'Node'; namespace?: string; name: string };
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: number;
+}
+
+export const MAX_EVENTS = 1000;
+
+export function recordEvent(ring: HostdsEvent[], e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>, nowIso: string): HostdsEvent[] {
+  const last = ring[ring.length - 1];
+  const same = (x: HostdsEvent): boolean => x.reason === e.reason && x.message === e.message && x.type === e.type &&
+    x.involvedObject.kind === e.involvedObject.kind && x.involvedObject.name === e.involvedObject.name && x.involvedObject.namespace === e.involvedObject.namespace;
+  if (last && same(last)) {
+    last.count += 1;
+    last.lastTimestamp = nowIso;
+    return ring;
+  }
+  ring.push({ ...e, firstTimestamp: nowIso, lastTimestamp: nowIso, count: 1 });
+  if (ring.length > MAX_EVENTS) ring.splice(0, ring.length - MAX_EVENTS);
+  return ring;
+}
+
+export function eventsFor(ring: readonly HostdsEvent[], kind: HostdsEvent['involvedObject']['kind'], name: string, namespace?: string): HostdsEvent[] {
+  return ring.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name && (namespace === undefined || e.involvedObject.namespace === namespace));
+}

@@ -1,0 +1,154 @@
+// Desired DaemonSets × this host's pods → what to create, delete and keep. The per-node part of
+// the k8s DaemonSet controller (pkg/controller/daemon/daemon_controller.go podsShouldBeOnNode,
+// update.go rollingUpdate/OnDelete), for one node and with maxSurge 0: an outdated pod is stopped
+// first and its replacement created once it is gone, so two never run at once.
+import type { PodRecord } from '../pods/types.js';
+
+export type UpdateStrategyType = 'RollingUpdate' | 'OnDelete';
+
+/** The part of schedule/decide's Placement the plan reads (a Placement fits). */
+export interface PlanPlacement {
+  shouldRun: boolean;
+  shouldContinueRunning: boolean;
+  /** Failing rules tell a NoExecute eviction apart from a node that no longer matches. */
+  rules?: readonly { ok: boolean; code: string; message?: string }[];
+}
+
+export interface DesiredDaemonSet {
+  /** `${namespace}/${name}` */
+  key: string;
+  namespace: string;
+  name: string;
+  templateHash: string;
+  /** Carried for display; a pod is up to date by hash only (see isPodUpdated). */
+  generation: number;
+  updateStrategyType: UpdateStrategyType;
+  placement: PlanPlacement;
+}
+
+export interface PlanInput {
+  daemonSets: readonly DesiredDaemonSet[];
+  pods: readonly PodRecord[];
+  /** Epoch ms; unused by today's rules, kept so time-based rules need no signature change. */
+  now: number;
+}
+
+export type CreateCode = 'Missing';
+export type DeleteCode = 'DaemonSetDeleted' | 'NodeNoLongerMatches' | 'NoExecuteTaint' | 'TemplateChanged' | 'Duplicate';
+
+export interface PlannedCreate { daemonSet: string; code: CreateCode; reason: string }
+export interface PlannedDelete { pod: string; namespace: string; daemonSet: string; code: DeleteCode; reason: string }
+/** A DaemonSet that wants a pod but waits for its terminating one to be gone. */
+export interface PlannedWait { daemonSet: string; pods: string[]; reason: string }
+
+export interface Plan {
+  create: PlannedCreate[];
+  delete: PlannedDelete[];
+  /** Pod names left running as they are. */
+  keep: string[];
+  /** Pods already stopping (deletionTimestamp set): neither kept nor deleted again. */
+  terminating: string[];
+  waiting: PlannedWait[];
+}
+
+export function keyOfPod(pod: Pick<PodRecord, 'daemonSet'>): string {
+  return `${pod.daemonSet.namespace}/${pod.daemonSet.name}`;
+}
+
+function parseTime(iso: string): number {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+}
+
+/** podByCreationTimestampAndPhase: oldest first, then by name, so the survivor is deterministic. */
+export function sortOldestFirst<T extends Pick<PodRecord, 'creationTimestamp' | 'name'>>(pods: readonly T[]): T[] {
+  return [...pods].sort((a, b) => parseTime(a.creationTimestamp) - parseTime(b.creationTimestamp)
+    || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * IsPodUpdated by hash only: k8s also accepts a matching pod-template-generation, but file
+ * manifests rarely bump metadata.generation, and a stale generation would hide every update.
+ */
+export function isPodUpdated(pod: Pick<PodRecord, 'templateHash'>, ds: Pick<DesiredDaemonSet, 'templateHash'>): boolean {
+  return pod.templateHash === ds.templateHash;
+}
+
+/** Why a running pod must stop: an untolerated NoExecute taint alone, or anything else. */
+function describeStop(ds: DesiredDaemonSet): { code: DeleteCode; reason: string } {
+  const failing = (ds.placement.rules ?? []).filter((r) => !r.ok);
+  const detail = failing.map((r) => r.message ?? r.code).join('; ');
+  if (failing.length > 0 && failing.every((r) => r.code === 'NoExecuteTaintNotTolerated')) {
+    return { code: 'NoExecuteTaint', reason: `evicted: ${detail}` };
+  }
+  return { code: 'NodeNoLongerMatches', reason: `this host no longer matches DaemonSet ${ds.key}${detail ? `: ${detail}` : ''}` };
+}
+
+function planDelete(pod: PodRecord, code: DeleteCode, reason: string): PlannedDelete {
+  return { pod: pod.name, namespace: pod.namespace, daemonSet: keyOfPod(pod), code, reason };
+}
+
+/** One DaemonSet's pods (live ones sorted oldest first) → its part of the plan. */
+function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: PodRecord[], plan: Plan): void {
+  if (!ds.placement.shouldContinueRunning) {
+    const { code, reason } = describeStop(ds);
+    for (const pod of live) plan.delete.push(planDelete(pod, code, reason));
+    return;
+  }
+  const [oldest, ...extra] = live;
+  for (const pod of extra) {
+    plan.delete.push(planDelete(pod, 'Duplicate', `more than one pod for DaemonSet ${ds.key}: keeping the oldest, ${oldest?.name ?? ''}`));
+  }
+  if (oldest === undefined) {
+    if (!ds.placement.shouldRun) return;
+    if (terminating.length > 0) {
+      const names = terminating.map((p) => p.name);
+      plan.waiting.push({ daemonSet: ds.key, pods: names, reason: `waiting for ${names.join(', ')} to terminate` });
+    } else {
+      plan.create.push({ daemonSet: ds.key, code: 'Missing', reason: `DaemonSet ${ds.key} should run here and has no pod` });
+    }
+    return;
+  }
+  if (!isPodUpdated(oldest, ds) && ds.updateStrategyType === 'RollingUpdate') {
+    // maxSurge 0: stop first; the next plan creates the replacement once this one is gone.
+    plan.delete.push(planDelete(oldest, 'TemplateChanged',
+      `template changed (pod runs ${oldest.templateHash}, DaemonSet wants ${ds.templateHash}): RollingUpdate replaces it`));
+    return;
+  }
+  // OnDelete keeps an outdated pod until `hostds delete pod`; a pod that no longer should run
+  // but may continue (shouldRun false, shouldContinueRunning true) stays, as in k8s.
+  plan.keep.push(oldest.name);
+}
+
+/** Groups pods by DaemonSet key, keeping input order. */
+function groupPods(pods: readonly PodRecord[]): Map<string, PodRecord[]> {
+  const groups = new Map<string, PodRecord[]>();
+  for (const pod of pods) {
+    const key = keyOfPod(pod);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [pod]);
+    else group.push(pod);
+  }
+  return groups;
+}
+
+/** The plan for one reconcile pass. Pure: the same input always gives the same plan. */
+export function computePlan(input: PlanInput): Plan {
+  const plan: Plan = { create: [], delete: [], keep: [], terminating: [], waiting: [] };
+  const groups = groupPods(input.pods);
+  const desired = new Map<string, DesiredDaemonSet>();
+  for (const ds of input.daemonSets) if (!desired.has(ds.key)) desired.set(ds.key, ds);
+  for (const pod of input.pods) if (pod.deletionTimestamp !== undefined) plan.terminating.push(pod.name);
+  for (const ds of desired.values()) {
+    const pods = groups.get(ds.key) ?? [];
+    const live = sortOldestFirst(pods.filter((p) => p.deletionTimestamp === undefined));
+    planDaemonSet(ds, live, pods.filter((p) => p.deletionTimestamp !== undefined), plan);
+  }
+  for (const [key, pods] of groups) {
+    if (desired.has(key)) continue;
+    for (const pod of pods) {
+      if (pod.deletionTimestamp === undefined) plan.delete.push(planDelete(pod, 'DaemonSetDeleted', `DaemonSet ${key} no longer exists`));
+    }
+  }
+  return plan;
+}

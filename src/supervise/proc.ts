@@ -1,0 +1,165 @@
+// Linux /proc readers for the process runner. A pid alone does not name a process across an
+// agent restart (pids are recycled), so a process is identified by pid + start time (stat
+// field 22) + boot id, and found again after a state loss by the marker in its environment.
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { MARKER_ENV, type MarkedProcess, type Marker, type ProcessHandle } from './runner.js';
+
+export interface ProcStat {
+  /** Field 3: R, S, D, Z, T, ... */
+  state: string;
+  /** Field 5: the process group id. */
+  pgrp: number;
+  /** Field 22: start time in clock ticks since boot. */
+  procStart: string;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** Parses /proc/PID/stat text; undefined when it is malformed. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  // comm (field 2) may contain spaces and ')': the fixed fields resume after the LAST ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(' ');
+  const state = fields[0];
+  const pgrp = Number(fields[5 - 3]);
+  const procStart = fields[22 - 3];
+  if (state === undefined || procStart === undefined || !Number.isSafeInteger(pgrp)) return undefined;
+  return { state, pgrp, procStart };
+}
+
+export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Synchronous on purpose: right after spawn, before the event loop can reap a child that has
+ * already exited, its zombie still has a /proc entry, so the start time is always readable.
+ */
+export function readProcStatSync(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/PID/stat; undefined when the process is gone. */
+export async function readProcStart(pid: number): Promise<string | undefined> {
+  return (await readProcStat(pid))?.procStart;
+}
+
+let bootIdCache: string | undefined;
+
+/** The kernel's boot id: start times are only comparable within one boot. Cached (it cannot change). */
+export function readBootId(): string {
+  bootIdCache ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return bootIdCache;
+}
+
+/** kill(pid, 0): true when the pid exists (EPERM: it exists but belongs to another user). */
+export function isPidPresent(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
+}
+
+/** What a handle's pid names now: the same process, another process (reused pid), or nothing. */
+export type HandleStatus = 'alive' | 'gone' | 'reused';
+
+/**
+ * A zombie counts as gone: it has exited, and on hosts whose init does not reap orphans
+ * (some container and microVM inits) it may stay a zombie forever.
+ */
+export async function checkHandle(handle: ProcessHandle): Promise<HandleStatus> {
+  if (handle.bootId !== readBootId()) return 'gone';
+  if (!Number.isSafeInteger(handle.pid) || handle.pid <= 0 || !isPidPresent(handle.pid)) return 'gone';
+  const stat = await readProcStat(handle.pid);
+  if (stat === undefined) return 'gone';
+  if (stat.procStart !== handle.procStart) return 'reused';
+  return stat.state === 'Z' ? 'gone' : 'alive';
+}
+
+export async function isProcessAlive(handle: ProcessHandle): Promise<boolean> {
+  return (await checkHandle(handle)) === 'alive';
+}
+
+async function listPids(): Promise<number[]> {
+  const names = await readdir('/proc');
+  return names.filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/**
+ * True while any non-zombie process is in group `pgid`. kill(-pgid, 0) alone is not enough:
+ * it also succeeds for zombie members, which an init that does not reap would keep forever.
+ */
+export async function isGroupAlive(pgid: number): Promise<boolean> {
+  if (!Number.isSafeInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if (errnoCode(err) !== 'EPERM') return false;
+  }
+  const stats = await Promise.all((await listPids()).map(readProcStat));
+  return stats.some((s) => s !== undefined && s.pgrp === pgid && s.state !== 'Z');
+}
+
+const MARKER_FIELDS = ['rootId', 'pod', 'podUid', 'container', 'daemonSet', 'templateHash'] as const;
+
+/**
+ * Marker value: the fields in MARKER_FIELDS order, each URI-encoded (daemonSet is
+ * `namespace/name`), joined by '/': `rootId/pod/podUid/container/namespace%2Fname/templateHash`.
+ */
+export function encodeMarker(marker: Marker): string {
+  return MARKER_FIELDS.map((f) => encodeURIComponent(marker[f])).join('/');
+}
+
+export function decodeMarker(value: string): Marker | undefined {
+  const parts = value.split('/');
+  if (parts.length !== MARKER_FIELDS.length) return undefined;
+  try {
+    const decoded = parts.map(decodeURIComponent);
+    return Object.fromEntries(MARKER_FIELDS.map((f, i) => [f, decoded[i] ?? ''])) as unknown as Marker;
+  } catch {
+    return undefined; // malformed %-escape: not a marker we wrote
+  }
+}
+
+/** The marker in a raw /proc/PID/environ (NUL-separated, as the process was exec'ed). */
+export function findMarkerInEnviron(environ: string): Marker | undefined {
+  const prefix = `${MARKER_ENV}=`;
+  const entry = environ.split('\0').find((e) => e.startsWith(prefix));
+  return entry === undefined ? undefined : decodeMarker(entry.slice(prefix.length));
+}
+
+async function readMarked(pid: number, rootId: string, bootId: string): Promise<MarkedProcess | undefined> {
+  let environ: string;
+  try {
+    environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined; // vanished mid-scan, or another user's process
+  }
+  const marker = findMarkerInEnviron(environ);
+  if (marker === undefined || marker.rootId !== rootId) return undefined;
+  const stat = await readProcStat(pid);
+  // Children inherit the marker; only the group leader the runner started stands for the container.
+  if (stat === undefined || stat.state === 'Z' || stat.pgrp !== pid) return undefined;
+  return { pid, procStart: stat.procStart, bootId, marker };
+}
+
+/** Every live group leader whose environment carries a marker for `rootId`. */
+export async function listMarkedProcesses(rootId: string): Promise<MarkedProcess[]> {
+  const bootId = readBootId();
+  const found = await Promise.all((await listPids()).map((pid) => readMarked(pid, rootId, bootId)));
+  return found.filter((p): p is MarkedProcess => p !== undefined);
+}

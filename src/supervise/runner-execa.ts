@@ -1,0 +1,222 @@
+// The real ProcessRunner (Nomad's raw_exec driver, reduced). Daemons must outlive the agent:
+// each one leads its own session and process group (so the agent's death sends it nothing and
+// stop can signal the whole group), writes straight to its log file (so it keeps logging while
+// no agent reads its pipes), and is unref'ed (so the agent can exit while it runs).
+import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type Result } from 'execa';
+import {
+  checkHandle,
+  encodeMarker,
+  isGroupAlive,
+  isProcessAlive,
+  listMarkedProcesses,
+  readBootId,
+  readProcStatSync,
+} from './proc.js';
+import {
+  MARKER_ENV,
+  SpawnError,
+  type ExitInfo,
+  type ProcessHandle,
+  type ProcessRunner,
+  type SpawnFailure,
+  type StartSpec,
+} from './runner.js';
+
+export interface ExecaRunnerOptions {
+  /** How often an adopted process (not our child) is checked for exit. Default 1000 ms. */
+  pollMs: number;
+  /** How often stop checks whether the process group is empty. Default 25 ms. */
+  groupPollMs: number;
+}
+
+type ResolvedExecaRunnerOptions = Readonly<ExecaRunnerOptions>;
+
+const LOG_MODE = 0o640;
+
+function resolveOptions(raw: Partial<ExecaRunnerOptions>): ResolvedExecaRunnerOptions {
+  const resolved = { pollMs: raw.pollMs ?? 1000, groupPollMs: raw.groupPollMs ?? 25 };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new TypeError(`The "${name}" option must be a positive number, got ${String(value)} (${typeof value}).`);
+    }
+  }
+  return Object.freeze(resolved);
+}
+
+function keyOf(handle: ProcessHandle): string {
+  return `${handle.pid}:${handle.procStart}:${handle.bootId}`;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+async function openLog(logPath: string): Promise<number> {
+  await mkdir(dirname(logPath), { recursive: true });
+  return openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, LOG_MODE);
+}
+
+/** Where argv[0] would be found, for error messages only (the kernel and libuv do the real lookup). */
+function locateCommand(command: string, env: Record<string, string>, cwd: string): string | undefined {
+  if (command.includes('/')) return resolve(cwd, command);
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    const candidate = resolve(cwd, dir === '' ? '.' : dir, command);
+    try {
+      statSync(candidate);
+      return candidate;
+    } catch {
+      // not in this PATH entry
+    }
+  }
+  return undefined;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Turns a failed spawn into a SpawnError whose reason the supervisor can branch on and whose message names the path. */
+function toSpawnError(spec: StartSpec, code: string | undefined, cause: unknown): SpawnError {
+  const command = spec.argv[0] ?? '';
+  const cwd = spec.cwd ?? process.cwd();
+  const path = locateCommand(command, spec.env, cwd);
+  const shown = path ?? command;
+  if (code === 'ENOENT') {
+    if (spec.cwd !== undefined && !isDirectory(spec.cwd)) {
+      return new SpawnError('not-found', `working directory ${spec.cwd} not found (for ${command})`, { cause });
+    }
+    const where = command.includes('/') ? '' : ` in PATH ${JSON.stringify(spec.env.PATH ?? '')}`;
+    return new SpawnError('not-found', `executable ${shown} not found${where}`, { cause });
+  }
+  if (code === 'EACCES' || code === 'ENOEXEC') {
+    const reason: SpawnFailure = code === 'ENOEXEC' || (path !== undefined && !isExecutableFile(path)) ? 'not-executable' : 'permission';
+    const what = reason === 'not-executable' ? 'is not an executable file' : 'cannot be executed: permission denied';
+    return new SpawnError(reason, `${shown} ${what} (${code})`, { cause });
+  }
+  if (code === 'EPERM') return new SpawnError('permission', `${shown} cannot be started: operation not permitted`, { cause });
+  return new SpawnError('other', `${shown} could not be started: ${code ?? String(cause)}`, { cause });
+}
+
+function toExitInfo(result: Result): ExitInfo {
+  return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, known: true };
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if (errnoCode(err) !== 'ESRCH') throw err;
+  }
+}
+
+async function waitGroupEmpty(pgid: number, deadlineMs: number, pollMs: number): Promise<boolean> {
+  for (;;) {
+    if (!(await isGroupAlive(pgid))) return true;
+    const left = deadlineMs - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(pollMs, left));
+  }
+}
+
+/**
+ * Whether stop may signal group `handle.pid`. Never when the pid names another process now or
+ * the host rebooted. When the leader is gone but its group is not, the group is still ours:
+ * the kernel does not hand out a pid while a process group with that id exists.
+ */
+async function mayStop(handle: ProcessHandle): Promise<boolean> {
+  if (handle.bootId !== readBootId()) return false;
+  const status = await checkHandle(handle);
+  if (status === 'reused') return false;
+  return isGroupAlive(handle.pid);
+}
+
+export function createExecaRunner(options: Partial<ExecaRunnerOptions> = {}): ProcessRunner {
+  const opts = resolveOptions(options);
+  // Exit results of the children this runner spawned; anything else is polled.
+  const children = new Map<string, Promise<ExitInfo>>();
+
+  async function start(spec: StartSpec): Promise<ProcessHandle> {
+    const [command, ...args] = spec.argv;
+    if (command === undefined || command === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
+    // execa's types list only fds 1-9, but its runtime passes any fd number straight to spawn.
+    const fd = (await openLog(spec.logPath)) as 3;
+    let subprocess;
+    try {
+      subprocess = execa(command, args, {
+        env: { ...spec.env, [MARKER_ENV]: encodeMarker(spec.marker) },
+        extendEnv: false,
+        ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+        detached: true,
+        cleanup: false,
+        buffer: false,
+        reject: false,
+        shell: false,
+        stdin: 'ignore',
+        stdout: fd,
+        stderr: fd,
+      });
+    } finally {
+      // The child holds its own copy; ours would only leak one fd per start.
+      closeSync(fd);
+    }
+    const pid = subprocess.pid;
+    if (pid === undefined) {
+      const result = await subprocess;
+      throw toSpawnError(spec, result.code, result.cause ?? result);
+    }
+    // Read before yielding to the event loop: until then even an exited child is an unreaped zombie.
+    const stat = readProcStatSync(pid);
+    subprocess.unref();
+    if (stat === undefined) throw new SpawnError('other', `${command} started as pid ${pid} but /proc/${pid}/stat is unreadable`);
+    const handle: ProcessHandle = { pid, procStart: stat.procStart, bootId: readBootId() };
+    children.set(keyOf(handle), subprocess.then(toExitInfo));
+    return handle;
+  }
+
+  async function pollUntilGone(handle: ProcessHandle): Promise<ExitInfo> {
+    while (await isProcessAlive(handle)) await sleep(opts.pollMs, undefined, { ref: false });
+    return { exitCode: null, signal: null, known: false };
+  }
+
+  async function waitExit(handle: ProcessHandle): Promise<ExitInfo> {
+    const own = children.get(keyOf(handle));
+    if (own === undefined) return pollUntilGone(handle);
+    const info = await own;
+    children.delete(keyOf(handle)); // the exit has been delivered; the pid is free for reuse now
+    return info;
+  }
+
+  async function stop(handle: ProcessHandle, graceMs: number): Promise<void> {
+    if (!(await mayStop(handle))) return;
+    signalGroup(handle.pid, 'SIGTERM');
+    if (await waitGroupEmpty(handle.pid, performance.now() + Math.max(0, graceMs), opts.groupPollMs)) return;
+    signalGroup(handle.pid, 'SIGKILL');
+    await waitGroupEmpty(handle.pid, Number.POSITIVE_INFINITY, opts.groupPollMs);
+  }
+
+  return {
+    start,
+    waitExit,
+    stop,
+    isAlive: isProcessAlive,
+    findMarked: listMarkedProcesses,
+  };
+}
