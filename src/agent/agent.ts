@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from '../cli/context.js';
 import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
-import { loadManifestDir, listManifestFiles } from '../manifest/load.js';
+import { loadManifestDir, listManifestFiles, type LoadResult } from '../manifest/load.js';
+import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
 import { decidePlacement } from '../schedule/decide.js';
@@ -162,10 +163,10 @@ export class Agent {
     // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
     if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
     else this.node = node.view;
-    this.reportManifestErrors(manifests.rejected);
     const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
     this.state.lastGood = effective.inEffect;
     this.heldBack = effective.heldBack;
+    this.reportManifestErrors(manifests, effective.heldBack);
     const now = this.clock.now();
     const desired = Object.entries(effective.inEffect).map(([key, last]) => {
       const ds = last.ds;
@@ -189,20 +190,26 @@ export class Agent {
     this.scheduleSave();
   }
 
-  private reportManifestErrors(rejected: { namespace: string; name: string; errors: { file: string; line: number; col: number; message: string }[] }[]): void {
-    const seen = new Set<string>();
-    for (const r of rejected) {
-      const key = `${r.namespace}/${r.name}`;
-      seen.add(key);
-      const e = r.errors[0];
+  /** Once per distinct error: a log line and an event on the DaemonSet (rejected, or held back by a broken file). */
+  private reportManifestErrors(loaded: LoadResult, heldBack: readonly string[]): void {
+    const errors = new Map<string, ManifestIssue[]>();
+    for (const r of loaded.rejected) errors.set(`${r.namespace}/${r.name}`, r.errors);
+    for (const key of heldBack) {
+      const last = this.state.lastGood[key];
+      if (!errors.has(key) && last) errors.set(key, loaded.issues.filter((i) => i.severity === 'error' && (i.file === last.file || i.file === last.path)));
+    }
+    for (const [key, list] of errors) {
+      const e = list[0];
       const text = e ? `${e.file}:${e.line}:${e.col}: ${e.message}` : 'invalid';
       if (this.reportedErrors.get(key) === text) continue;
       this.reportedErrors.set(key, text);
-      this.log.warn({ ds: key, error: text, errors: r.errors.length }, 'manifest is invalid; the last valid version stays in effect');
-      this.event({ type: 'Warning', reason: 'InvalidManifest', message: `${text} (${r.errors.length} error${r.errors.length === 1 ? '' : 's'}); the last valid version stays in effect`,
-        involvedObject: { kind: 'DaemonSet', namespace: r.namespace, name: r.name } });
+      const [namespace = 'default', name = key] = key.split('/');
+      const kept = this.state.lastGood[key] ? '; the last valid version stays in effect' : '';
+      this.log.warn({ ds: key, error: text, errors: list.length }, `manifest is invalid${kept}`);
+      this.event({ type: 'Warning', reason: 'InvalidManifest', message: `${text} (${list.length} error${list.length === 1 ? '' : 's'})${kept}`,
+        involvedObject: { kind: 'DaemonSet', namespace, name } });
     }
-    for (const key of [...this.reportedErrors.keys()]) if (!seen.has(key)) this.reportedErrors.delete(key);
+    for (const key of [...this.reportedErrors.keys()]) if (!errors.has(key)) this.reportedErrors.delete(key);
   }
 
   private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string): void {

@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import type { Context } from './context.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { NodeView } from '../manifest/types.js';
-import { loadManifestDir, type LoadedDaemonSet, type LoadResult } from '../manifest/load.js';
+import { listManifestFiles, loadManifestDir, type LoadedDaemonSet, type LoadResult } from '../manifest/load.js';
+import { computeEffective } from '../agent/desired.js';
 import { readNodeFile } from '../host/node-file.js';
 import { builtinLabels } from '../host/builtin-labels.js';
 import { readHostFacts, type HostFacts } from '../host/facts.js';
@@ -99,23 +100,27 @@ export async function buildLiveView(ctx: Context, snap: LiveSnapshot): Promise<H
 
 async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean): Promise<HostView> {
   const facts = await readHostFacts();
-  const [node, manifests, registry] = await Promise.all([
+  const [node, manifests, registry, files] = await Promise.all([
     loadNode(ctx, facts),
     loadManifestDir(ctx.paths.manifestsDir),
     readRegistry(ctx.paths.stateDir),
+    listManifestFiles(ctx.paths.manifestsDir),
   ]);
   const loaded: { d: LoadedDaemonSet; heldBack: boolean }[] = manifests.daemonSets.map((d) => ({ d, heldBack: false }));
-  // A DaemonSet whose manifest broke keeps running at its last valid version: show that one.
-  for (const r of manifests.rejected) {
-    const key = `${r.namespace}/${r.name}`;
-    const last = snap.lastGood[key];
-    if (!last || loaded.some((x) => x.d.ds.metadata.name === r.name && (x.d.ds.metadata.namespace ?? 'default') === r.namespace)) continue;
-    loaded.push({ d: { ds: last.ds, source: { ...r.source, path: last.path, file: last.file, line: last.line }, warnings: [] }, heldBack: true });
+  // A DaemonSet whose manifest broke keeps running at its last valid version (the agent's own
+  // rule, computeEffective): show that version, marked.
+  const effective = computeEffective(manifests, snap.lastGood, new Set(files));
+  for (const key of effective.heldBack) {
+    const last = effective.inEffect[key]!;
+    const source = { file: last.file, path: last.path, docIndex: 0, line: last.line, col: 1, namePos: { line: last.line, col: 1 }, birthtimeMs: 0 };
+    loaded.push({ d: { ds: last.ds, source, warnings: [] }, heldBack: true });
   }
   const daemonSets = loaded.map(({ d, heldBack }) => {
     const v = viewDaemonSet(d, node.view, ctx.now, registry);
     v.pods = snap.pods.filter((p) => p.daemonSet.name === d.ds.metadata.name && p.daemonSet.namespace === (d.ds.metadata.namespace ?? 'default'));
     if (heldBack) v.heldBack = true;
+    // A held-back DaemonSet never created through hostds has no recorded creation: its pods are the next best.
+    if (v.creationTimestampMs === 0) v.creationTimestampMs = Math.min(ctx.now, ...v.pods.map((p) => Date.parse(p.creationTimestamp)).filter(Number.isFinite));
     if (!live && v.placement.shouldRun && !v.pods.some((p) => !p.deletionTimestamp)) v.pods.push(pendingPod(v, snap, ctx.now));
     return v;
   });

@@ -42,7 +42,8 @@ afterEach(async () => {
 
 /** Config for tests: no initial backoff, fast log checks; `extra` is appended YAML. */
 export async function writeTestConfig(root: string, extra = ''): Promise<void> {
-  await writeFile(join(root, 'etc/hostds/config.yaml'), `restartBackoff: {initial: 200ms, max: 800ms, reset: 10m}\nlogs: {checkInterval: 200ms}\n${extra}`);
+  const logs = extra.includes('logs:') ? '' : 'logs: {checkInterval: 200ms}\n';
+  await writeFile(join(root, 'etc/hostds/config.yaml'), `restartBackoff: {initial: 200ms, max: 800ms, reset: 10m}\n${logs}${extra}`);
 }
 
 export async function startAgent(root: string, args: string[] = []): Promise<AgentProcess> {
