@@ -55,6 +55,7 @@ export class Agent {
   private api: ApiServer | undefined;
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
+  private configError: string | undefined;
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
@@ -85,7 +86,7 @@ export class Agent {
     this.supervisor = new Supervisor({
       runner: this.opts.runner, clock: this.clock, log: this.log, rootId: this.rootId, logDir: paths.logDir,
       nodeName: this.ctx.nodeName, hostIP, baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-      backoff: this.ctx.config.restartBackoff,
+      backoff: () => this.ctx.config.restartBackoff,
       onChange: () => this.scheduleSave(),
       onEvent: (e) => this.event(e),
     });
@@ -154,8 +155,29 @@ export class Agent {
     this.log.debug({ why, ms: Math.round(performance.now() - t0) }, 'reconciled');
   }
 
+  /** config.yaml is watched too: a valid new version applies at once, an invalid one is logged and ignored. */
+  private async reloadConfig(): Promise<void> {
+    const text = await fsp.readFile(this.ctx.paths.config, 'utf8').catch(() => undefined);
+    const { parseConfigText, DEFAULT_CONFIG } = await import('../config/config.js');
+    const { config, issues } = text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : parseConfigText(text, this.ctx.paths.config);
+    const errors = issues.filter((i) => i.severity === 'error');
+    if (errors.length > 0) {
+      const e = errors[0]!;
+      const key = `${e.line}:${e.col}:${e.message}`;
+      if (this.configError !== key) this.log.warn({ file: e.file, line: e.line, col: e.col }, `config is invalid, keeping the previous one: ${e.path}: ${e.message}`);
+      this.configError = key;
+      return;
+    }
+    this.configError = undefined;
+    if (JSON.stringify(config) !== JSON.stringify(this.ctx.config)) {
+      this.log.info('config reloaded');
+      (this.ctx as { config: typeof config }).config = config;
+    }
+  }
+
   private async reconcileOnce(): Promise<void> {
     const { paths } = this.ctx;
+    await this.reloadConfig();
     const facts = await readHostFacts();
     const [manifests, files, node, registry] = await Promise.all([
       loadManifestDir(paths.manifestsDir), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts), readRegistry(paths.stateDir),
@@ -216,7 +238,7 @@ export class Agent {
     const key = dsKey(ds);
     const ordinal = this.state.podCounters?.[key] ?? 0;
     this.state.podCounters = { ...(this.state.podCounters ?? {}), [key]: ordinal + 1 };
-    const name = podNameFor(ds, dsUid, ordinal);
+    const name = podNameFor(ds, dsUid, ordinal, this.ctx.nodeName);
     const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
     this.state.pods.push(pod);
     this.log.info({ ds: key, pod: name, reason }, 'creating pod');

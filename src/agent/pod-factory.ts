@@ -31,9 +31,10 @@ export function dsKey(ds: DaemonSet): string {
   return `${ds.metadata.namespace ?? 'default'}/${ds.metadata.name}`;
 }
 
-/** The name of the DaemonSet's `ordinal`-th pod (0 = the first one ever created). */
-export function podNameFor(ds: DaemonSet, dsUid: string, ordinal: number): string {
-  return generatePodName(ds.metadata.name, seededRng(`${dsKey(ds)}/${dsUid}/${ordinal}`));
+/** The name of the DaemonSet's `ordinal`-th pod on `nodeName` (0 = the first one ever created there). */
+export function podNameFor(ds: DaemonSet, dsUid: string, ordinal: number, nodeName: string): string {
+  // The node is part of the seed: hosts of one fleet must not all name their pods alike.
+  return generatePodName(ds.metadata.name, seededRng(`${nodeName}/${dsKey(ds)}/${dsUid}/${ordinal}`));
 }
 
 function freshContainer(name: string): ContainerRecord {

@@ -121,7 +121,7 @@ async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, l
     if (heldBack) v.heldBack = true;
     // A held-back DaemonSet never created through hostds has no recorded creation: its pods are the next best.
     if (v.creationTimestampMs === 0) v.creationTimestampMs = Math.min(ctx.now, ...v.pods.map((p) => Date.parse(p.creationTimestamp)).filter(Number.isFinite));
-    if (!live && v.placement.shouldRun && !v.pods.some((p) => !p.deletionTimestamp)) v.pods.push(pendingPod(v, snap, ctx.now));
+    if (!live && v.placement.shouldRun && !v.pods.some((p) => !p.deletionTimestamp)) v.pods.push(pendingPod(v, snap, ctx));
     return v;
   });
   const pods = [...snap.pods, ...daemonSets.flatMap((d) => d.pods.filter((p) => !snap.pods.includes(p)))];
@@ -129,9 +129,10 @@ async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, l
 }
 
 /** With no agent, a pod that should exist is shown Pending, under the name the agent will give it. */
-function pendingPod(v: DaemonSetView, snap: LiveSnapshot, now: number): PodRecord {
+function pendingPod(v: DaemonSetView, snap: LiveSnapshot, ctx: Context): PodRecord {
+  const now = ctx.now;
   const key = `${v.ds.metadata.namespace ?? 'default'}/${v.ds.metadata.name}`;
-  const name = podNameFor(v.ds, v.uid ?? key, snap.podCounters[key] ?? 0);
+  const name = podNameFor(v.ds, v.uid ?? key, snap.podCounters[key] ?? 0, ctx.nodeName);
   const pod = buildPod({ ds: v.ds, name, uid: '', templateHash: v.templateHash, templateGeneration: v.ds.metadata.generation ?? 1,
     nowIso: new Date(Math.max(v.creationTimestampMs, now - 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') });
   for (const c of [...pod.initContainers, ...pod.containers]) delete c.reason;

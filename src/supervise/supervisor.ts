@@ -22,7 +22,8 @@ export interface SupervisorDeps {
   nodeName: string;
   hostIP: string;
   baseEnv: Record<string, string>;
-  backoff: { initialMs: number; maxMs: number; resetMs: number };
+  /** Read on every decision, so a config reload applies to the next crash. */
+  backoff(): { initialMs: number; maxMs: number; resetMs: number };
   onChange(pod: PodRecord): void;
   onEvent(e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>): void;
 }
@@ -161,7 +162,7 @@ export class Supervisor {
       this.run(pod);
       return;
     }
-    const decision = decideRestart({ ...(rec.backoffMs !== undefined ? { previousBackoffMs: rec.backoffMs } : {}), ranForMs, now: deps.clock.now(), config: deps.backoff });
+    const decision = decideRestart({ ...(rec.backoffMs !== undefined ? { previousBackoffMs: rec.backoffMs } : {}), ranForMs, now: deps.clock.now(), config: deps.backoff() });
     rec.backoffMs = decision.backoffMs;
     deps.log.info({ pod: pod.name, container: rec.name, exitCode: info.exitCode, signal: info.signal, delayMs: decision.delayMs }, 'container exited');
     if (decision.delayMs <= 0) {

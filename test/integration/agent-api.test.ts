@@ -1,0 +1,60 @@
+// The control API on the unix socket (mode 0600, Kubernetes paths and shapes), and `logs` forms.
+import { describe, expect, test } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, makeRoot, REPO, runCli, writeManifest } from '../helpers/cli.js';
+import { fixtureDs, startAgent, waitForRunning, writeTestConfig } from '../helpers/agent.js';
+import { requestSocket } from '../../src/api/client.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('control API', () => {
+  test('serves DaemonSets, pods, nodes and logs at Kubernetes paths; 0600; Status objects for the rest', async () => {
+    const root = await makeRoot();
+    await writeTestConfig(root);
+    await writeManifest(root, 'a.yaml', fixtureDs('a', 'forever.mjs'));
+    const agent = await startAgent(root);
+    const [pod] = await waitForRunning(root, 1);
+    const sock = join(root, 'run/hostds/hostds.sock');
+    expect((await stat(sock)).mode & 0o777).toBe(0o600);
+    const get = async (path: string) => {
+      const r = await requestSocket(sock, 'GET', path);
+      return { status: r!.status, body: r!.body.startsWith('{') ? JSON.parse(r!.body) : r!.body };
+    };
+    const dsList = await get('/apis/apps/v1/namespaces/default/daemonsets');
+    expect(dsList.status).toBe(200);
+    expect(dsList.body).toMatchObject({ kind: 'DaemonSetList', apiVersion: 'apps/v1' });
+    expect(dsList.body.items[0]).toMatchObject({ kind: 'DaemonSet', metadata: { name: 'a' }, status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1 } });
+    const pods = await get('/api/v1/pods');
+    expect(pods.body.items[0]).toMatchObject({ kind: 'Pod', metadata: { name: pod!.name, ownerReferences: [{ kind: 'DaemonSet', name: 'a' }] }, spec: { nodeName: 'h1' }, status: { phase: 'Running' } });
+    expect((await get('/api/v1/nodes/h1')).body).toMatchObject({ kind: 'Node', status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    await waitFor(async () => (await get(`/api/v1/namespaces/default/pods/${pod!.name}/log`)).body.includes('READY pid='), 5000, 'log over the API');
+    const missing = await get('/api/v1/namespaces/default/pods/nope');
+    expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404 } });
+    expect((await get('/apis/batch/v1/jobs')).body).toMatchObject({ kind: 'Status', reason: 'NotFound' });
+    const post = await requestSocket(sock, 'POST', '/apis/apps/v1/namespaces/default/daemonsets');
+    expect(JSON.parse(post!.body)).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+    expect((await runCli(['get', 'nodes'], { root })).stdout).toMatch(/^h1\s+Ready\s/m);
+    await agent.stop();
+  });
+
+  test('logs ds/NAME, -c, --tail, and -f following new output', async () => {
+    const root = await makeRoot();
+    await writeTestConfig(root);
+    await writeManifest(root, 'tick.yaml', fixtureDs('tick', 'chatty.mjs', ['0', '50']));
+    const agent = await startAgent(root);
+    await waitForRunning(root, 1);
+    await waitFor(async () => /tick 3/.test((await runCli(['logs', 'ds/tick'], { root })).stdout), 10_000, 'ticks');
+    expect((await runCli(['logs', 'ds/tick', '-c', 'main', '--tail', '1'], { root })).stdout).toMatch(/^tick \d+\n$/);
+    expect((await runCli(['logs', 'ds/tick', '-c', 'nope'], { root })).stderr).toMatch(/container nope is not valid/);
+    const follow = spawn(process.execPath, [BIN, '--root', root, '--node-name', 'h1', 'logs', '-f', 'ds/tick', '--tail', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      follow.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      await waitFor(() => (out.match(/tick \d+/g) ?? []).length >= 3, 10_000, 'followed ticks');
+    } finally {
+      follow.kill('SIGKILL');
+    }
+    await agent.stop();
+  });
+});
