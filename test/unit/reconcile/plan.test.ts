@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { PodRecord } from '../../../src/pods/types.js';
 import { computePlan, type DesiredDaemonSet, type Plan, type PlanPlacement } from '../../../src/reconcile/plan.js';
+import { seededRng } from '../../../src/agent/pod-factory.js';
 
 const RUN: PlanPlacement = { shouldRun: true, shouldContinueRunning: true };
 const STAY: PlanPlacement = { shouldRun: false, shouldContinueRunning: true };
@@ -68,16 +69,9 @@ describe('computePlan rules', () => {
   });
 });
 
-/** mulberry32: a tiny seeded generator, so a failing case can be replayed from its seed. */
+/** A seeded generator (the one pod names use), so a failing case can be replayed from its seed. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRng(String(seed));
 }
 
 function randomInput(rng: () => number): { daemonSets: DesiredDaemonSet[]; pods: PodRecord[] } {
