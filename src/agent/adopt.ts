@@ -33,8 +33,12 @@ export async function adoptProcesses(runner: ProcessRunner, rootId: string, reco
       byUid.set(pod.uid, pod);
       result.rebuilt += 1;
     }
-    const rec = [...pod.initContainers, ...pod.containers].find((c) => c.name === p.marker.container);
-    if (!rec) continue;
+    let rec = [...pod.initContainers, ...pod.containers].find((c) => c.name === p.marker.container);
+    if (!rec) {
+      // A container the rebuilt template does not know (the template changed): track it so it is stopped with its pod.
+      rec = { name: p.marker.container, phase: 'running', restartCount: 0 };
+      pod.containers.push(rec);
+    }
     attach(rec, p);
   }
   // A recorded running container whose process is gone (or is now another process) ended while

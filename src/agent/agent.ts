@@ -4,10 +4,11 @@
 // restarted agent adopts its daemons instead of starting them twice.
 import { promises as fsp } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Context } from '../cli/context.js';
 import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
-import { loadManifestDir, listManifestFiles, type LoadResult } from '../manifest/load.js';
+import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
@@ -16,7 +17,7 @@ import { computePlan } from '../reconcile/plan.js';
 import { computeTemplateHash } from '../pods/naming.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
 import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
-import { readRegistry, registryKey } from '../state/object-registry.js';
+import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
 import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
 import type { ProcessRunner } from '../supervise/runner.js';
@@ -27,6 +28,7 @@ import { adoptProcesses } from './adopt.js';
 import { buildPod, dsKey, podNameFor } from './pod-factory.js';
 import { acquirePidFile, releasePidFile } from './pid-file.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
+import { CliError } from '../cli/errors.js';
 
 export interface AgentOptions {
   stopDaemonsOnExit: boolean;
@@ -37,6 +39,13 @@ export interface AgentOptions {
 }
 
 const DEFAULT_GRACE_S = 30;
+/** The kubelet never gives a container less than this to stop (minimumGracePeriodInSeconds). */
+const MIN_GRACE_S = 2;
+const CONFIRM_MS = 100;
+
+function graceMs(pod: PodRecord): number {
+  return Math.max(MIN_GRACE_S, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -56,6 +65,10 @@ export class Agent {
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
+  private readonly pendingStops = new Map<string, number>();
+  private confirmTimer: Timer | undefined;
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
@@ -70,7 +83,25 @@ export class Agent {
 
   async start(): Promise<void> {
     const { paths } = this.ctx;
+    // sun_path holds 108 bytes: a longer socket path fails only after daemons were started.
+    if (Buffer.byteLength(paths.socket) > 107) throw new CliError(`the control socket path is too long (${Buffer.byteLength(paths.socket)} bytes, at most 107): ${paths.socket}; use a shorter --root`);
     await acquirePidFile(paths.agentPidFile);
+    try {
+      await this.startUp();
+    } catch (err) {
+      // Never linger half-started (no socket, no signal handlers): undo, leave daemons alone, report.
+      this.closed = true;
+      for (const t of this.timers) clearInterval(t);
+      await this.watcher?.close();
+      this.supervisor?.detachAll();
+      await this.save();
+      await releasePidFile(paths.agentPidFile);
+      throw err;
+    }
+  }
+
+  private async startUp(): Promise<void> {
+    const { paths } = this.ctx;
     for (const dir of [paths.stateDir, paths.logDir, paths.runDir, paths.manifestsDir]) await fsp.mkdir(dir, { recursive: true });
     this.rootId = createHash('sha256').update(paths.root).digest('hex').slice(0, 12);
     const loaded = await loadState(paths.stateDir);
@@ -85,7 +116,9 @@ export class Agent {
     this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
     this.supervisor = new Supervisor({
       runner: this.opts.runner, clock: this.clock, log: this.log, rootId: this.rootId, logDir: paths.logDir,
-      nodeName: this.ctx.nodeName, hostIP, baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      nodeName: this.ctx.nodeName, hostIP,
+      // What a container runtime gives every container: a PATH, HOME for the user, and the host name (hostNetwork).
+      baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: hostname() },
       backoff: () => this.ctx.config.restartBackoff,
       onChange: () => this.scheduleSave(),
       onEvent: (e) => this.event(e),
@@ -108,8 +141,11 @@ export class Agent {
     const { paths } = this.ctx;
     const w = watch([paths.manifestsDir, paths.nodeFile, paths.config], { ignoreInitial: true, depth: 0, atomic: false });
     let pending: NodeJS.Timeout | undefined;
+    const relevant = (path: string): boolean => path === paths.nodeFile || path === paths.config ||
+      (path.startsWith(paths.manifestsDir) && (path === paths.manifestsDir || isManifestName(path.slice(path.lastIndexOf('/') + 1))));
     w.on('all', (_event, path) => {
-      if (path.endsWith('.lock') || /\/\.[^/]*$/.test(path)) return;
+      // Editor backups, swap files and our own lock files are not manifests.
+      if (!relevant(path)) return;
       // Coalesce the burst of events one atomic rename makes; short enough for the 200 ms target.
       if (pending) clearTimeout(pending);
       pending = setTimeout(() => void this.reconcile('file change'), 15);
@@ -141,6 +177,8 @@ export class Agent {
     if (this.closed) return;
     if (this.reconciling) { this.again = true; return; }
     this.reconciling = true;
+    let done!: () => void;
+    this.inFlight = new Promise<void>((r) => { done = r; });
     const t0 = performance.now();
     try {
       do {
@@ -151,6 +189,7 @@ export class Agent {
       this.log.error({ err: (err as Error).stack }, 'reconcile failed');
     } finally {
       this.reconciling = false;
+      done();
     }
     this.log.debug({ why, ms: Math.round(performance.now() - t0) }, 'reconciled');
   }
@@ -185,10 +224,12 @@ export class Agent {
     // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
     if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
     else this.node = node.view;
+    if (this.closed) return;
     const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
     this.state.lastGood = effective.inEffect;
     this.heldBack = effective.heldBack;
     this.reportManifestErrors(manifests, effective.heldBack);
+    await this.registerFirstSeen(Object.keys(effective.inEffect), registry);
     const now = this.clock.now();
     const desired = Object.entries(effective.inEffect).map(([key, last]) => {
       const ds = last.ds;
@@ -197,12 +238,19 @@ export class Agent {
       return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: computeTemplateHash(ds.spec.template),
         generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate', placement, last };
     });
-    const live = this.state.pods.filter((p) => !this.stopping.has(p.name));
-    const plan = computePlan({ daemonSets: desired, pods: live, now });
+    // Every pod, terminating ones included: the plan waits for those before creating a replacement.
+    const plan = computePlan({ daemonSets: desired, pods: this.state.pods, now });
+    const unreadable = manifests.issues.some((i) => i.severity === 'error' && !manifests.rejected.some((r) => r.source.file === i.file));
+    const planned = new Set<string>();
     for (const d of plan.delete) {
       const pod = this.state.pods.find((p) => p.name === d.pod);
-      if (pod) void this.stopPod(pod, d.reason);
+      if (!pod) continue;
+      // A manifest that cannot be read at all might still define this DaemonSet: do not guess, keep the pod.
+      if (d.code === 'DaemonSetDeleted' && unreadable) { this.log.warn({ pod: pod.name }, 'not stopping: a manifest file cannot be read, its DaemonSet may still exist'); continue; }
+      if (this.shouldDefer(d.code, pod.name, now)) { planned.add(pod.name); continue; }
+      void this.stopPod(pod, d.reason);
     }
+    for (const name of [...this.pendingStops.keys()]) if (!planned.has(name)) this.pendingStops.delete(name);
     for (const c of plan.create) {
       const want = desired.find((x) => x.key === c.daemonSet);
       if (!want) continue;
@@ -210,6 +258,32 @@ export class Agent {
       this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason);
     }
     this.scheduleSave();
+  }
+
+  /**
+   * An editor that saves by rename, or a writer that truncates first, leaves a manifest missing or
+   * empty for a moment: a stop caused by the file (not by a label or a taint) must still be called
+   * for on a second look CONFIRM_MS later. Starts are never delayed.
+   */
+  private shouldDefer(code: string, pod: string, now: number): boolean {
+    if (code !== 'DaemonSetDeleted' && code !== 'NodeNoLongerMatches') return false;
+    const first = this.pendingStops.get(pod);
+    if (first !== undefined && now - first >= CONFIRM_MS) {
+      this.pendingStops.delete(pod);
+      return false;
+    }
+    if (first === undefined) this.pendingStops.set(pod, now);
+    this.confirmTimer?.cancel();
+    this.confirmTimer = this.clock.setTimer(CONFIRM_MS + 5, () => void this.reconcile('confirm stop'));
+    return true;
+  }
+
+  /** DaemonSets dropped into manifests.d by hand get a creation time when first seen, so AGE survives rewrites. */
+  private async registerFirstSeen(keys: string[], registry: Registry): Promise<void> {
+    const fresh = keys.filter((k) => !registry[k]);
+    if (fresh.length === 0) return;
+    await updateRegistry(this.ctx.paths.stateDir, { created: fresh }, new Date(this.clock.now()))
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot record creation times'));
   }
 
   /** Once per distinct error: a log line and an event on the DaemonSet (rejected, or held back by a broken file). */
@@ -236,7 +310,9 @@ export class Agent {
 
   private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string): void {
     const key = dsKey(ds);
-    const ordinal = this.state.podCounters?.[key] ?? 0;
+    // The counter is lost with the state file: skip names still in use so a replacement is never a namesake.
+    let ordinal = this.state.podCounters?.[key] ?? 0;
+    while (this.state.pods.some((p) => p.name === podNameFor(ds, dsUid, ordinal, this.ctx.nodeName))) ordinal += 1;
     this.state.podCounters = { ...(this.state.podCounters ?? {}), [key]: ordinal + 1 };
     const name = podNameFor(ds, dsUid, ordinal, this.ctx.nodeName);
     const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
@@ -254,8 +330,7 @@ export class Agent {
     pod.deletionTimestamp ??= iso(this.clock.now());
     this.log.info({ pod: pod.name, reason }, 'stopping pod');
     this.scheduleSave();
-    const grace = (pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
-    await this.supervisor.stop(pod, grace);
+    await this.supervisor.stop(pod, graceMs(pod));
     this.state.pods = this.state.pods.filter((p) => p !== pod);
     this.stopping.delete(pod.name);
     this.event({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.daemonSet.namespace, name: pod.daemonSet.name } });
@@ -293,11 +368,14 @@ export class Agent {
     this.log.info({ signal, stopDaemons: this.opts.stopDaemonsOnExit }, 'agent stopping');
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    this.confirmTimer?.cancel();
+    // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
+    await this.inFlight;
     await this.watcher?.close();
     if (this.opts.stopDaemonsOnExit) {
       await Promise.all(this.state.pods.map(async (pod) => {
         pod.deletionTimestamp ??= iso(this.clock.now());
-        await this.supervisor.stop(pod, (pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000);
+        await this.supervisor.stop(pod, graceMs(pod));
       }));
       this.state.pods = [];
     } else {

@@ -4,9 +4,15 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { readAgentStatus, readProcStartTime } from '../state/agent-status.js';
 import { CliError } from '../cli/errors.js';
+import { withFileLock } from '../state/atomic-file.js';
 
+/** Check and write under a lock: two agents started at the same instant must not both win. */
 export async function acquirePidFile(path: string): Promise<void> {
   await fsp.mkdir(dirname(path), { recursive: true });
+  await withFileLock(`${path}.lock`, () => claim(path), { timeoutMs: 10_000 });
+}
+
+async function claim(path: string): Promise<void> {
   const status = await readAgentStatus(path);
   if (status.running && status.pid !== process.pid) {
     throw new CliError(`an agent is already running for this root (pid ${status.pid}); stop it first`);

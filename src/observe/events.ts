@@ -15,12 +15,13 @@ export interface HostdsEvent {
 export const MAX_EVENTS = 1000;
 
 export function recordEvent(ring: HostdsEvent[], e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>, nowIso: string): HostdsEvent[] {
-  const last = ring[ring.length - 1];
   const same = (x: HostdsEvent): boolean => x.reason === e.reason && x.message === e.message && x.type === e.type &&
     x.involvedObject.kind === e.involvedObject.kind && x.involvedObject.name === e.involvedObject.name && x.involvedObject.namespace === e.involvedObject.namespace;
-  if (last && same(last)) {
-    last.count += 1;
-    last.lastTimestamp = nowIso;
+  // Like the API server's correlator: a repeat of a recent event only bumps its count.
+  const recent = ring.slice(-50).reverse().find(same);
+  if (recent) {
+    recent.count += 1;
+    recent.lastTimestamp = nowIso;
     return ring;
   }
   ring.push({ ...e, firstTimestamp: nowIso, lastTimestamp: nowIso, count: 1 });

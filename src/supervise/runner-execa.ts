@@ -11,6 +11,7 @@ import {
   checkHandle,
   encodeMarker,
   isGroupAlive,
+  readProcStat,
   isProcessAlive,
   listMarkedProcesses,
   readBootId,
@@ -127,12 +128,21 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Waits for the group to empty. A live leader answers cheaply (one stat file); only once it is
+ * gone is /proc scanned for the rest of the group. The poll slows from pollMs to 10× it, so a
+ * long grace period does not burn CPU.
+ */
 async function waitGroupEmpty(pgid: number, deadlineMs: number, pollMs: number): Promise<boolean> {
+  let delay = pollMs;
   for (;;) {
-    if (!(await isGroupAlive(pgid))) return true;
+    const leader = await readProcStat(pgid);
+    const leaderAlive = leader !== undefined && leader.state !== 'Z' && leader.pgrp === pgid;
+    if (!leaderAlive && !(await isGroupAlive(pgid))) return true;
     const left = deadlineMs - performance.now();
     if (left <= 0) return false;
-    await sleep(Math.min(pollMs, left));
+    await sleep(Math.min(delay, left));
+    delay = Math.min(delay * 1.5, pollMs * 10);
   }
 }
 

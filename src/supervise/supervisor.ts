@@ -155,7 +155,8 @@ export class Supervisor {
     delete unit.handle;
     for (const f of ['pid', 'procStart', 'bootId'] as const) delete rec[f];
     rec.lastTerminated = info;
-    if (unit.init && info.exitCode === 0) {
+    // An adopted init container's exit status cannot be seen; assume it completed rather than run it twice.
+    if (unit.init && (info.exitCode === 0 || info.reason === 'Unknown')) {
       Object.assign(rec, { phase: 'terminated', reason: 'Completed' });
       this.units.delete(this.key(pod, rec.name));
       deps.onChange(pod);
@@ -185,22 +186,37 @@ export class Supervisor {
     });
   }
 
-  /** SIGTERM, then SIGKILL after the grace period, for every container of the pod; resolves when all are gone. */
+  /**
+   * SIGTERM, then SIGKILL after the grace period, for every container of the pod; resolves when
+   * all are gone. Containers the supervisor is not tracking (a stop resumed after an agent crash)
+   * are stopped by their recorded pid; processes that left the group (setsid) by their marker.
+   */
   async stop(pod: PodRecord, graceMs: number): Promise<void> {
-    const units = [...this.units.entries()].filter(([k]) => k.startsWith(`${pod.name}/`));
     const stops: Promise<void>[] = [];
-    for (const [key, unit] of units) {
-      unit.stopping = true;
-      unit.timer?.cancel();
-      if (unit.handle) {
-        this.event(pod, 'Normal', 'Killing', `Stopping container ${unit.rec.name}`);
-        stops.push(this.deps.runner.stop(unit.handle, graceMs).catch((err: unknown) => {
-          this.deps.log.error({ pod: pod.name, err: (err as Error).message }, 'stop failed');
-        }));
+    const stopOne = (name: string, handle: ProcessHandle): void => {
+      this.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
+      stops.push(this.deps.runner.stop(handle, graceMs).catch((err: unknown) => {
+        this.deps.log.error({ pod: pod.name, err: (err as Error).message }, 'stop failed');
+      }));
+    };
+    for (const rec of [...pod.initContainers, ...pod.containers]) {
+      const key = this.key(pod, rec.name);
+      const unit = this.units.get(key);
+      if (unit) {
+        unit.stopping = true;
+        unit.timer?.cancel();
+        if (unit.handle) stopOne(rec.name, unit.handle);
+        this.units.delete(key);
+      } else if (rec.pid !== undefined && rec.procStart !== undefined && rec.bootId !== undefined) {
+        stopOne(rec.name, { pid: rec.pid, procStart: rec.procStart, bootId: rec.bootId });
       }
-      this.units.delete(key);
     }
     await Promise.all(stops);
+    const strays = (await this.deps.runner.findMarked(this.deps.rootId)).filter((p) => p.marker.podUid === pod.uid);
+    if (strays.length > 0) {
+      this.deps.log.warn({ pod: pod.name, pids: strays.map((p) => p.pid) }, 'stopping processes that left the pod\'s process group');
+      await Promise.all(strays.map((p) => this.deps.runner.stop(p, graceMs).catch(() => undefined)));
+    }
     for (const rec of [...pod.initContainers, ...pod.containers]) {
       if (rec.phase === 'running') {
         rec.lastTerminated = { exitCode: null, reason: 'Killed', finishedAt: iso(this.deps.clock.now()), ...(rec.startedAt ? { startedAt: rec.startedAt } : {}) };

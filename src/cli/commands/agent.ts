@@ -15,8 +15,10 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
     log,
   });
   await agent.start();
+  // SIGHUP re-reads everything (a systemd ExecReload), it never stops the daemons.
+  process.on('SIGHUP', () => void agent.reconcile('SIGHUP'));
   const signal = await new Promise<string>((resolve) => {
-    for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
   });
   await agent.shutdown(signal);
   log.info('agent stopped');

@@ -3,7 +3,8 @@
 import type { Context } from '../context.js';
 import { loadHostView } from '../view.js';
 import { CliError, notFound } from '../errors.js';
-import { containerLogPath, followLog, readLog } from '../../observe/log-files.js';
+import { promises as fsp } from 'node:fs';
+import { containerLogPath, followLog, previousLogPath, readLog } from '../../observe/log-files.js';
 import { resolveResource, splitTypeName } from '../resources.js';
 
 interface LogsOptions {
@@ -41,6 +42,9 @@ export async function runLogs(ctx: Context, target: string, o: LogsOptions): Pro
     throw new CliError(`container ${container} is not valid for pod ${pod.name}`);
   }
   const path = containerLogPath(ctx.paths.logDir, pod.name, container);
+  if (o.previous && !(await fsp.access(previousLogPath(path)).then(() => true, () => false))) {
+    throw new CliError(`previous terminated container "${container}" in pod "${pod.name}" not found`);
+  }
   const text = await readLog(path, { ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}), previous: o.previous === true }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       if (o.previous) throw new CliError(`previous terminated container "${container}" in pod "${pod.name}" not found`);
