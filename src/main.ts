@@ -97,7 +97,7 @@ function buildProgram(io: Io, run: Run): Command {
     .option('-f, --follow', 'keep printing new output')
     .option('--tail <n>', 'only the last N lines', (v: string) => Number.parseInt(v, 10))
     .option('-p, --previous', 'the previous run of the container')
-    .option('--timestamps', 'prefix lines with the time the agent recorded them (see README)')
+    .option('--timestamps', 'prefix each line with the time it was written (RFC 3339), as the agent recorded it')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .action((target: string, o: Record<string, unknown>) => run(lazy(() => import('./cli/commands/logs.js'), (m, ctx) => m.runLogs(ctx, target, o))));
 

@@ -24,6 +24,7 @@ import type { ProcessRunner } from '../supervise/runner.js';
 import { Supervisor } from '../supervise/supervisor.js';
 import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
 import { computeEffective } from './desired.js';
+import { LogTimeRecorder } from '../observe/log-times.js';
 import { adoptProcesses } from './adopt.js';
 import { buildPod, dsKey, podNameFor } from './pod-factory.js';
 import { acquirePidFile, releasePidFile } from './pid-file.js';
@@ -69,6 +70,7 @@ export class Agent {
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
   private readonly pendingStops = new Map<string, number>();
   private confirmTimer: Timer | undefined;
+  private readonly logTimes = new LogTimeRecorder();
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
@@ -168,7 +170,19 @@ export class Agent {
     });
   }
 
+  /** Line times for `logs --timestamps`: watch exactly the logs of running containers. */
+  private syncLogTimes(): void {
+    const live = new Set<string>();
+    for (const pod of this.state.pods) {
+      for (const c of [...pod.initContainers, ...pod.containers]) {
+        if (c.phase === 'running') live.add(containerLogPath(this.ctx.paths.logDir, pod.name, c.name));
+      }
+    }
+    this.logTimes.sync(live);
+  }
+
   async save(): Promise<void> {
+    if (!this.closed) this.syncLogTimes();
     await saveState(this.ctx.paths.stateDir, this.state).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
   }
 
@@ -274,6 +288,7 @@ export class Agent {
     }
     if (first === undefined) this.pendingStops.set(pod, now);
     this.confirmTimer?.cancel();
+    this.logTimes.close();
     this.confirmTimer = this.clock.setTimer(CONFIRM_MS + 5, () => void this.reconcile('confirm stop'));
     return true;
   }

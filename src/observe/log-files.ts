@@ -94,6 +94,8 @@ export async function rotateIfNeeded(path: string, options: RotateOptions): Prom
     await copyFile(path, `${path}.1`);
   }
   await truncate(path, 0);
+  // The live file starts over, so do its line times (see log-times.ts).
+  await rm(`${path}.times`, { force: true });
   return true;
 }
 
@@ -102,6 +104,8 @@ export async function markRestart(path: string): Promise<void> {
   if ((await sizeOf(path)) === undefined) return;
   await copyFile(path, previousLogPath(path));
   await truncate(path, 0);
+  await rm(`${previousLogPath(path)}.times`, { force: true });
+  await renameIfExists(`${path}.times`, `${previousLogPath(path)}.times`);
 }
 
 /** The last `count` lines of `text`, keeping its final newline. */

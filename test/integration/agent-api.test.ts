@@ -57,4 +57,22 @@ describe('control API', () => {
     }
     await agent.stop();
   });
+
+  test('logs --timestamps: each line carries the time it was written, within the agent\'s sight', async () => {
+    const root = await makeRoot();
+    await writeTestConfig(root);
+    await writeManifest(root, 'tick.yaml', fixtureDs('tick', 'chatty.mjs', ['0', '200']));
+    const agent = await startAgent(root);
+    await waitForRunning(root, 1);
+    await waitFor(async () => /tick 5/.test((await runCli(['logs', 'ds/tick'], { root })).stdout), 10_000, 'ticks');
+    const r = await runCli(['logs', 'ds/tick', '--timestamps'], { root });
+    const lines = r.stdout.trimEnd().split('\n');
+    const ticks = lines.filter((l) => / tick \d+$/.test(l)).map((l) => ({ t: Date.parse(l.split(' ')[0]!), n: Number(l.split(' ').pop()) }));
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /);
+    // Ticks are 200 ms apart: their recorded times must step forward, not all share one time.
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]!.t).toBeGreaterThan(ticks[i - 1]!.t);
+    expect(ticks.at(-1)!.t - ticks[0]!.t).toBeGreaterThanOrEqual((ticks.at(-1)!.n - ticks[0]!.n) * 200 * 0.5);
+    await agent.stop();
+  });
 });

@@ -4,7 +4,8 @@ import type { Context } from '../context.js';
 import { loadHostView } from '../view.js';
 import { CliError, notFound } from '../errors.js';
 import { promises as fsp } from 'node:fs';
-import { containerLogPath, followLog, previousLogPath, readLog } from '../../observe/log-files.js';
+import { containerLogPath, followLog, previousLogPath, readLog, tailLines } from '../../observe/log-files.js';
+import { readStamped, stampNow } from '../../observe/log-times.js';
 import { resolveResource, splitTypeName } from '../resources.js';
 
 interface LogsOptions {
@@ -17,9 +18,6 @@ interface LogsOptions {
 }
 
 export async function runLogs(ctx: Context, target: string, o: LogsOptions): Promise<number> {
-  if (o.timestamps) {
-    throw new CliError('--timestamps is not available: daemons write straight to their log file (so their output survives agent restarts), and hostds does not record a time per line');
-  }
   if (o.tail !== undefined && (!Number.isInteger(o.tail) || o.tail < -1)) throw new CliError('--tail must be a whole number');
   const ns = o.namespace ?? 'default';
   const view = await loadHostView(ctx);
@@ -45,7 +43,11 @@ export async function runLogs(ctx: Context, target: string, o: LogsOptions): Pro
   if (o.previous && !(await fsp.access(previousLogPath(path)).then(() => true, () => false))) {
     throw new CliError(`previous terminated container "${container}" in pod "${pod.name}" not found`);
   }
-  const text = await readLog(path, { ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}), previous: o.previous === true }).catch((err: unknown) => {
+  const file = o.previous ? previousLogPath(path) : path;
+  const read = o.timestamps
+    ? readStamped(file, ctx.now).then((t) => (o.tail !== undefined && o.tail >= 0 ? tailLines(t, o.tail) : t))
+    : readLog(path, { ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}), previous: o.previous === true });
+  const text = await read.catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       if (o.previous) throw new CliError(`previous terminated container "${container}" in pod "${pod.name}" not found`);
       return '';
@@ -57,6 +59,7 @@ export async function runLogs(ctx: Context, target: string, o: LogsOptions): Pro
   const abort = new AbortController();
   for (const s of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.once(s, () => abort.abort());
   process.stdout.once('error', () => abort.abort());
-  await followLog(path, (chunk) => ctx.io.out(chunk), abort.signal);
+  const atLineStart = { value: text === '' || text.endsWith('\n') };
+  await followLog(path, (chunk) => ctx.io.out(o.timestamps ? stampNow(chunk, Date.now(), atLineStart) : chunk), abort.signal);
   return 0;
 }
