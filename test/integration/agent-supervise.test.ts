@@ -71,7 +71,7 @@ describe('supervision', () => {
     const dir = join(root, 'var/log/hostds/pods', pod!.name);
     await waitFor(async () => (await readdir(dir)).includes('main.log.2'), 20_000, 'two rotations');
     await new Promise((r) => setTimeout(r, 500));
-    const files = (await readdir(dir)).filter((f) => f.startsWith('main.log') && !f.endsWith('.previous')).sort();
+    const files = (await readdir(dir)).filter((f) => f.startsWith('main.log') && !f.endsWith('.previous') && !f.endsWith('.times')).sort();
     expect(files).toEqual(['main.log', 'main.log.1', 'main.log.2']);
     const tail = await runCli(['logs', pod!.name, '--tail', '2'], { root });
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(2);
