@@ -67,6 +67,7 @@ export class Agent {
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  private saving: Promise<void> = Promise.resolve();
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
   private readonly pendingStops = new Map<string, number>();
   private confirmTimer: Timer | undefined;
@@ -181,9 +182,15 @@ export class Agent {
     this.logTimes.sync(live);
   }
 
-  async save(): Promise<void> {
+  /**
+   * Saves are chained: two atomic writes in flight may rename in either order, and an older
+   * snapshot landing last would resurrect stopped pods after a restart.
+   */
+  save(): Promise<void> {
     if (!this.closed) this.syncLogTimes();
-    await saveState(this.ctx.paths.stateDir, this.state).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
+    this.saving = this.saving.then(() => saveState(this.ctx.paths.stateDir, this.state))
+      .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
+    return this.saving;
   }
 
   /** One pass: files → desired pods → plan → effects. Serialized; a change during a pass triggers another. */
