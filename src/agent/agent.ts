@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Context } from '../cli/context.js';
 import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
-import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult } from '../manifest/load.js';
+import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult, type ManifestCache } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
@@ -72,6 +72,7 @@ export class Agent {
   private readonly pendingStops = new Map<string, number>();
   private confirmTimer: Timer | undefined;
   private readonly logTimes = new LogTimeRecorder();
+  readonly manifestCache: ManifestCache = new Map();
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
@@ -240,7 +241,7 @@ export class Agent {
     await this.reloadConfig();
     const facts = await readHostFacts();
     const [manifests, files, node, registry] = await Promise.all([
-      loadManifestDir(paths.manifestsDir), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts), readRegistry(paths.stateDir),
+      loadManifestDir(paths.manifestsDir, undefined, this.manifestCache), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts), readRegistry(paths.stateDir),
     ]);
     // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
     if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');

@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import type { Context } from './context.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { NodeView } from '../manifest/types.js';
-import { listManifestFiles, loadManifestDir, type LoadedDaemonSet, type LoadResult } from '../manifest/load.js';
+import { listManifestFiles, loadManifestDir, type LoadedDaemonSet, type LoadResult, type ManifestCache } from '../manifest/load.js';
 import { computeEffective } from '../agent/desired.js';
 import { readNodeFile } from '../host/node-file.js';
 import { builtinLabels } from '../host/builtin-labels.js';
@@ -85,24 +85,25 @@ async function etcBirthtime(ctx: Context): Promise<number> {
 
 export async function loadHostView(ctx: Context): Promise<HostView> {
   const agent = await readAgentStatus(ctx.paths.agentPidFile);
-  const live = agent.running ? await getJson<LiveSnapshot>(ctx.paths.socket, '/hostds/v1/state') : undefined;
-  if (live) return buildView(ctx, live, agent, true);
+  // With an agent, take its whole view: it has parsed the manifests already (and caches them).
+  const live = agent.running ? await getJson<HostView>(ctx.paths.socket, '/hostds/v1/view') : undefined;
+  if (live) return live;
   const { state } = await loadState(ctx.paths.stateDir);
   const snap: LiveSnapshot = { pods: state.pods, events: state.events, heldBack: [], lastGood: state.lastGood,
     podCounters: state.podCounters ?? {}, nodeName: ctx.nodeName, rootId: '' };
   return buildView(ctx, snap, agent.running ? agent : { running: false }, false);
 }
 
-/** The agent's API builds the same view from its memory. */
-export async function buildLiveView(ctx: Context, snap: LiveSnapshot): Promise<HostView> {
-  return buildView(ctx, snap, { running: true, pid: process.pid }, true);
+/** The agent's API builds the same view from its memory and its parse cache. */
+export async function buildLiveView(ctx: Context, snap: LiveSnapshot, cache?: ManifestCache): Promise<HostView> {
+  return buildView(ctx, snap, { running: true, pid: process.pid }, true, cache);
 }
 
-async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean): Promise<HostView> {
+async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean, cache?: ManifestCache): Promise<HostView> {
   const facts = await readHostFacts();
   const [node, manifests, registry, files] = await Promise.all([
     loadNode(ctx, facts),
-    loadManifestDir(ctx.paths.manifestsDir),
+    loadManifestDir(ctx.paths.manifestsDir, undefined, cache),
     readRegistry(ctx.paths.stateDir),
     listManifestFiles(ctx.paths.manifestsDir),
   ]);

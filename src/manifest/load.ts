@@ -75,12 +75,29 @@ export async function loadManifests(target: string, displayBase?: string): Promi
   return loadPaths(st?.isDirectory() ? await listManifestFiles(target) : [target], displayBase);
 }
 
+/**
+ * Parsed files keyed by path, valid while the file's identity and times are unchanged: the agent
+ * re-reads manifests.d on every pass, and re-parsing hundreds of unchanged files would dominate.
+ */
+export type ManifestCache = Map<string, { sig: string; load: FileLoad }>;
+
 /** manifests.d: a directory that does not exist yet simply holds no DaemonSets. */
-export async function loadManifestDir(dir: string, displayBase?: string): Promise<LoadResult> {
-  return loadPaths(await listManifestFiles(dir), displayBase);
+export async function loadManifestDir(dir: string, displayBase?: string, cache?: ManifestCache): Promise<LoadResult> {
+  return loadPaths(await listManifestFiles(dir), displayBase, cache);
 }
 
-async function loadPaths(paths: string[], displayBase: string | undefined): Promise<LoadResult> {
+async function loadCached(path: string, display: string, cache: ManifestCache | undefined): Promise<FileLoad> {
+  if (!cache) return loadManifestFile(path, display);
+  const st = await fsp.stat(path).catch(() => undefined);
+  const sig = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '';
+  const hit = cache.get(path);
+  if (hit && sig !== '' && hit.sig === sig) return hit.load;
+  const load = await loadManifestFile(path, display);
+  if (sig !== '') cache.set(path, { sig, load });
+  return load;
+}
+
+async function loadPaths(paths: string[], displayBase: string | undefined, cache?: ManifestCache): Promise<LoadResult> {
   const result: LoadResult = { daemonSets: [], rejected: [], issues: [], files: [] };
   // Rejected definitions count too: the alphabetically first file wins even while it is broken,
   // so breaking or fixing it never swaps in another file's version behind the operator's back.
@@ -88,7 +105,7 @@ async function loadPaths(paths: string[], displayBase: string | undefined): Prom
   for (const path of paths) {
     const display = displayPath(path, displayBase);
     result.files.push(display);
-    const one = await loadManifestFile(path, display);
+    const one = await loadCached(path, display, cache);
     result.issues.push(...one.issues);
     const entries = [
       ...one.daemonSets.map((d) => ({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name, source: d.source, accepted: d as LoadedDaemonSet | undefined, errors: [] as ManifestIssue[] })),
@@ -111,6 +128,7 @@ async function loadPaths(paths: string[], displayBase: string | undefined): Prom
       result.rejected.push({ namespace: e.ns, name: e.name, source: e.source, errors: [...e.errors, err] });
     }
   }
+  if (cache) for (const key of [...cache.keys()]) if (!paths.includes(key)) cache.delete(key);
   return result;
 }
 

@@ -1,0 +1,544 @@
+#!/usr/bin/env node
+// hostds side by side with supervisord, PM2 and runit (issue 4). For each N and repeat, each
+// manager in turn runs N copies of /bin/sleep and we measure, from /proc only:
+//   1. start all      launch of the manager → all N children exec'd (ms)
+//   2. memory         RSS and PSS of the manager's own processes once all are up (MiB)
+//   3. idle CPU       utime+stime of the manager over a quiet window (ms)
+//   4. restart        kill -9 of one child → its replacement exec'd (ms)
+//   5. stop all       graceful stop request → every child gone (ms)
+// Every child gets a unique argv (`/bin/sleep 100000.<i> 0.<tag>`, GNU sleep sums its
+// arguments), so we find it in /proc without asking the manager. Writes docs/benchmarks.md.
+// Usage: node bench/compare.mjs [--n 10,100,500] [--repeats 3] [--quick] [--managers hostds,supervisord,pm2,runit] [--no-doc]
+import { spawn, spawnSync } from 'node:child_process';
+import { utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opt } = parseArgs({
+  options: {
+    n: { type: 'string', default: '10,100,500' },
+    repeats: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+    managers: { type: 'string', default: 'hostds,supervisord,pm2,runit' },
+    'no-doc': { type: 'boolean', default: false },
+  },
+});
+const Ns = opt.n.split(',').map(Number);
+const repeats = Number(opt.repeats);
+const idleMs = opt.quick ? 5_000 : 20_000;
+const settleMs = 1_000; // after all children are up, before memory and CPU are read
+const pollMs = 2;
+const wanted = opt.managers.split(',');
+if (Ns.some((n) => !Number.isInteger(n) || n < 1) || !(repeats >= 1)) throw new Error('bad --n or --repeats');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.now();
+const log = (...a) => console.error('[compare]', ...a);
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+// ---- cleanup registry: every pid we start or find, every temp dir; run on exit and on signals
+const work = mkdtempSync(join(tmpdir(), 'hostds-compare-'));
+const cleanups = new Set();
+function runCleanups() {
+  for (const c of [...cleanups].reverse()) { try { c(); } catch { /* keep cleaning */ } cleanups.delete(c); }
+}
+for (const s of ['SIGINT', 'SIGTERM']) process.once(s, () => { log(`${s}: cleaning up`); runCleanups(); rmSync(work, { recursive: true, force: true }); process.exit(130); });
+const killPid = (pid, sig = 'SIGKILL') => { try { process.kill(pid, sig); return true; } catch { return false; } };
+
+// ---- /proc helpers
+function procStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
+  } catch { return undefined; }
+}
+const aliveNotZombie = (pid) => { const s = procStat(pid); return s !== undefined && s.state !== 'Z' && s.state !== 'X'; };
+function memKiB(pid) {
+  const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const get = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
+  return { rss: get('Rss'), pss: get('Pss') };
+}
+const childrenOf = (ppid) => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => procStat(p)?.ppid === ppid);
+
+/** The children of one run, found by their argv: index → pid. Matched pids are cached (their argv
+ *  cannot change back); others are re-read each scan, since a forked child execs a moment later. */
+class Children {
+  constructor(tag) { this.tag = `0.${tag}`; this.byPid = new Map(); }
+  scan() {
+    const present = new Set();
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      const pid = Number(e);
+      present.add(pid);
+      if (this.byPid.has(pid)) continue;
+      let argv;
+      try { argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0'); } catch { continue; }
+      if (argv[0] === '/bin/sleep' && argv[2] === this.tag) this.byPid.set(pid, argv[1]);
+    }
+    for (const pid of this.byPid.keys()) if (!present.has(pid)) this.byPid.delete(pid);
+    return this;
+  }
+  /** Live (not zombie) children: index → pid. */
+  live() {
+    const m = new Map();
+    for (const [pid, idx] of this.byPid) if (aliveNotZombie(pid)) m.set(idx, pid);
+    return m;
+  }
+  killAll() { for (const pid of this.scan().byPid.keys()) killPid(pid); }
+}
+
+async function until(cond, what, timeoutMs) {
+  const end = now() + timeoutMs;
+  for (;;) {
+    if (cond()) return;
+    if (now() > end) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(pollMs);
+  }
+}
+const exited = (child) => child.exitCode !== null || child.signalCode !== null;
+const waitExit = (child, ms) => until(() => exited(child), `${child.spawnfile} exit`, ms);
+/** Spawn with stdout/stderr to a file, registered for cleanup by pid. */
+function launch(cmd, args, { env = process.env, out, cwd } = {}) {
+  const fd = openSync(out, 'a');
+  try {
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', fd, fd] });
+    child.on('error', (err) => log(`${cmd}: ${err.message}`));
+    const c = () => { if (!exited(child)) killPid(child.pid); };
+    cleanups.add(c);
+    return child;
+  } finally { closeSync(fd); }
+}
+const runCmd = (cmd, args, env) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 60_000 });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+};
+const which = (cmd) => runCmd('sh', ['-c', `command -v ${cmd}`]).out || undefined;
+
+// ---- installing or finding the peers
+let aptUpdated = false;
+function aptInstall(pkg) {
+  if (!aptUpdated) { log('apt-get update'); runCmd('apt-get', ['update']); aptUpdated = true; }
+  log(`apt-get install ${pkg}`);
+  const r = runCmd('apt-get', ['install', '-y', '--no-install-recommends', pkg], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+  if (!r.ok) throw new Error(`apt-get install ${pkg} failed: ${r.out.slice(-500)}`);
+}
+/** The Debian packages may start their own service; we run our own instances only. */
+function stopDistroService(service, processName) {
+  for (const pidFile of ['/run/supervisord.pid', '/var/run/supervisord.pid']) {
+    if (service === 'supervisor' && existsSync(pidFile)) {
+      log(`stopping the distro ${service} service`);
+      runCmd('sh', ['-c', `systemctl disable --now ${service} 2>/dev/null || service ${service} stop 2>/dev/null || true`]);
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid && aliveNotZombie(pid) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(processName)) killPid(pid, 'SIGTERM');
+    }
+  }
+  if (service === 'runit') runCmd('sh', ['-c', 'systemctl disable --now runit 2>/dev/null || true']);
+}
+function ensureTools() {
+  const tools = {};
+  if (wanted.includes('supervisord')) {
+    if (!which('supervisord')) { aptInstall('supervisor'); stopDistroService('supervisor', 'supervisord'); }
+    tools.supervisord = which('supervisord');
+    tools.supervisordVersion = runCmd(tools.supervisord, ['--version']).out;
+  }
+  if (wanted.includes('runit')) {
+    if (!which('runsvdir')) { aptInstall('runit'); stopDistroService('runit', 'runsvdir'); }
+    tools.runsvdir = which('runsvdir');
+    tools.runitVersion = runCmd('dpkg-query', ['-W', '-f', '${Version}', 'runit']).out || 'unknown';
+  }
+  if (wanted.includes('pm2')) {
+    // Never run the pm2 CLI without PM2_HOME: even `pm2 --version` starts a daemon in ~/.pm2.
+    const prefix = join(work, 'pm2-install');
+    log('npm install pm2@latest into a temporary prefix');
+    const r = runCmd('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', 'pm2@latest']);
+    if (!r.ok) throw new Error(`npm install pm2 failed: ${r.out.slice(-500)}`);
+    tools.pm2 = join(prefix, 'node_modules/.bin/pm2');
+    tools.pm2Version = JSON.parse(readFileSync(join(prefix, 'node_modules/pm2/package.json'), 'utf8')).version;
+  }
+  tools.hostdsVersion = runCmd(process.execPath, [join(repo, 'bin/hostds'), 'version']).out.replace(/^hostds\s*/, '');
+  return tools;
+}
+
+// ---- the managers. Each: setup(dir, n, tag) writes its config; start() launches it; pids() are
+// the manager's own processes (children excluded); requestStop() is the graceful stop; cleanup()
+// kills what is left by pid.
+const argvOf = (i, tag) => ['/bin/sleep', `100000.${i}`, `0.${tag}`];
+
+function hostdsManager() {
+  let dir, agent;
+  return {
+    name: 'hostds',
+    setup(d, n, tag) {
+      dir = d;
+      const etc = join(dir, 'etc/hostds');
+      mkdirSync(join(etc, 'manifests.d'), { recursive: true });
+      writeFileSync(join(etc, 'config.yaml'), 'restartBackoff: {initial: 0s}\n');
+      for (let i = 0; i < n; i++) {
+        writeFileSync(join(etc, `manifests.d/d${i}.yaml`), `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: d${i}}
+spec:
+  selector: {matchLabels: {app: d${i}}}
+  template:
+    metadata: {labels: {app: d${i}}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: main
+        image: none
+        command: ${JSON.stringify(argvOf(i, tag))}
+`);
+      }
+    },
+    start() {
+      agent = launch(process.execPath, [join(repo, 'bin/hostds'), '--root', dir, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { out: join(dir, 'agent.log') });
+    },
+    pids: () => [agent.pid],
+    requestStop() { agent.kill('SIGTERM'); },
+    waitExit: (ms) => waitExit(agent, ms),
+    cleanup() { if (agent && !exited(agent)) killPid(agent.pid); },
+  };
+}
+
+function supervisordManager(tools) {
+  let dir, sd;
+  return {
+    name: 'supervisord',
+    setup(d, n, tag) {
+      dir = d;
+      mkdirSync(join(dir, 'log'));
+      let conf = `[supervisord]
+nodaemon=true
+user=root
+logfile=${dir}/supervisord.log
+pidfile=${dir}/supervisord.pid
+childlogdir=${dir}/log
+minfds=16384
+
+[unix_http_server]
+file=${dir}/supervisor.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://${dir}/supervisor.sock
+`;
+      for (let i = 0; i < n; i++) {
+        conf += `\n[program:d${i}]\ncommand=${argvOf(i, tag).join(' ')}\nautostart=true\nautorestart=true\nstartsecs=0\nstopwaitsecs=10\n`;
+      }
+      writeFileSync(join(dir, 'supervisord.conf'), conf);
+    },
+    start() { sd = launch(tools.supervisord, ['-n', '-c', join(dir, 'supervisord.conf')], { out: join(dir, 'stdout.log') }); },
+    pids: () => [sd.pid],
+    requestStop() { sd.kill('SIGTERM'); }, // what `supervisorctl shutdown` asks for, without the client's start-up
+    waitExit: (ms) => waitExit(sd, ms),
+    cleanup() { if (sd && !exited(sd)) killPid(sd.pid); },
+  };
+}
+
+function pm2Manager(tools) {
+  let dir, env, cli, god, stopCli;
+  const godPid = () => { try { return Number(readFileSync(join(dir, 'pm2home/pm2.pid'), 'utf8').trim()) || undefined; } catch { return undefined; } };
+  return {
+    name: 'pm2',
+    setup(d, n, tag) {
+      dir = d;
+      env = { ...process.env, PM2_HOME: join(dir, 'pm2home'), PM2_DISABLE_VERSION_CHECK: 'true' };
+      const apps = [];
+      for (let i = 0; i < n; i++) {
+        const [script, ...args] = argvOf(i, tag);
+        apps.push({ name: `d${i}`, script, args, interpreter: 'none', autorestart: true, restart_delay: 0 });
+      }
+      writeFileSync(join(dir, 'ecosystem.config.json'), JSON.stringify({ apps }));
+    },
+    // `pm2 start` spawns the God daemon and hands it the list, as a user would.
+    start() {
+      cli = launch(tools.pm2, ['start', join(dir, 'ecosystem.config.json')], { env, out: join(dir, 'cli.log') });
+      const c = () => { const p = god ?? godPid(); if (p && aliveNotZombie(p)) killPid(p); };
+      cleanups.add(c);
+    },
+    pids() { god ??= godPid(); return god ? [god] : []; },
+    requestStop() { stopCli = launch(tools.pm2, ['kill'], { env, out: join(dir, 'cli.log') }); },
+    async waitExit(ms) {
+      const p = god ?? godPid();
+      await until(() => !p || !aliveNotZombie(p), 'PM2 God daemon exit', ms);
+      if (stopCli) await waitExit(stopCli, ms);
+    },
+    cleanup() {
+      for (const c of [cli, stopCli]) if (c && !exited(c)) killPid(c.pid);
+      const p = god ?? godPid();
+      if (p && aliveNotZombie(p)) killPid(p);
+    },
+  };
+}
+
+function runitManager(tools) {
+  let dir, rsd;
+  return {
+    name: 'runit',
+    setup(d, n, tag) {
+      dir = d;
+      for (let i = 0; i < n; i++) {
+        const sv = join(dir, 'service', `d${i}`);
+        mkdirSync(sv, { recursive: true });
+        writeFileSync(join(sv, 'run'), `#!/bin/sh\nexec ${argvOf(i, tag).join(' ')}\n`);
+        chmodSync(join(sv, 'run'), 0o755);
+      }
+      // runsvdir defers its scan while the directory's mtime is within the current second (to
+      // avoid a race with its writer); a just-written directory would cost it ~1 s of start-up.
+      const past = new Date(Date.now() - 10_000);
+      utimesSync(join(dir, 'service'), past, past);
+    },
+    start() { rsd = launch(tools.runsvdir, ['-P', join(dir, 'service')], { out: join(dir, 'runsvdir.log') }); },
+    pids: () => [rsd.pid, ...childrenOf(rsd.pid)], // runsvdir and its runsv's
+    requestStop() { rsd.kill('SIGHUP'); }, // runsvdir: TERM to every runsv, which stops its service and exits
+    async waitExit(ms) {
+      const runsvs = childrenOf(rsd.pid);
+      await waitExit(rsd, ms);
+      await until(() => runsvs.every((p) => !aliveNotZombie(p)), 'runsv exit', ms);
+    },
+    cleanup() {
+      if (rsd && !exited(rsd)) { for (const p of childrenOf(rsd.pid)) killPid(p); killPid(rsd.pid); }
+    },
+  };
+}
+
+// ---- one lifecycle of one manager with N children
+let runCounter = 0;
+async function lifecycle(mgr, n) {
+  const tag = `${process.pid}${String(++runCounter).padStart(4, '0')}`;
+  const dir = mkdtempSync(join(work, `${mgr.name}-${n}-`));
+  const kids = new Children(tag);
+  const killKids = () => kids.killAll();
+  cleanups.add(killKids);
+  const r = {};
+  const t = { start: 30_000 + n * 200, op: 20_000 + n * 100 };
+  let stage = 'start';
+  try {
+    mgr.setup(dir, n, tag);
+    const t0 = now();
+    mgr.start();
+    await until(() => kids.scan().live().size >= n, `${n} children of ${mgr.name}`, t.start);
+    r.start = now() - t0;
+    r.startCpu = mgr.pids().reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * TICK_MS;
+    stage = 'rss';
+
+    await sleep(settleMs);
+    const pids = mgr.pids();
+    if (pids.length === 0) throw new Error('manager pid not found');
+    const mem = pids.map(memKiB).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+    r.rss = mem.rss / 1024;
+    r.pss = mem.pss / 1024;
+
+    stage = 'idleCpu';
+    const cpu = () => mgr.pids().reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0);
+    const c0 = cpu();
+    await sleep(idleMs);
+    r.idleCpu = (cpu() - c0) * TICK_MS;
+
+    const victimIdx = kids.scan().live().keys().next().value;
+    const victim = kids.live().get(victimIdx);
+    stage = 'restart';
+    const t1 = now();
+    killPid(victim);
+    await until(() => { const p = kids.scan().live().get(victimIdx); return p !== undefined && p !== victim; }, `${mgr.name} restart`, t.op);
+    r.restart = now() - t1;
+
+    await sleep(500);
+    if (kids.scan().live().size !== n) throw new Error(`expected ${n} children before stop, found ${kids.live().size}`);
+    stage = 'stop';
+    const t2 = now();
+    mgr.requestStop();
+    await until(() => kids.scan().live().size === 0, `${mgr.name} stop all`, t.op);
+    r.stop = now() - t2;
+    stage = 'exit';
+    await mgr.waitExit(15_000);
+  } catch (err) {
+    r.error = err.message;
+    r.failedAt = stage;
+    log(`${mgr.name} N=${n}: ${err.message}`);
+  } finally {
+    mgr.cleanup();
+    killKids();
+    cleanups.delete(killKids);
+    await sleep(100);
+    if (kids.scan().live().size > 0) log(`warning: ${kids.live().size} children of ${mgr.name} survived SIGKILL`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return r;
+}
+
+// ---- statistics and output
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const fmt = (x, unit) => (unit === 'MiB' ? x.toFixed(1) : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const SCENARIOS = [
+  { key: 'start', title: 'Start all: manager launched → all N children exec\'d', unit: 'ms' },
+  { key: 'startCpu', title: 'CPU used by the manager to start all (utime+stime from launch until all are up)', unit: 'ms' },
+  { key: 'rss', title: 'Manager memory, RSS (children excluded)', unit: 'MiB' },
+  { key: 'pss', title: 'Manager memory, PSS (children excluded)', unit: 'MiB' },
+  { key: 'idleCpu', title: `Manager idle CPU over ${idleMs / 1000} s (utime+stime)`, unit: 'ms' },
+  { key: 'restart', title: 'Restart: kill -9 of one child → replacement exec\'d', unit: 'ms' },
+  { key: 'stop', title: 'Stop all: graceful stop request → every child gone', unit: 'ms' },
+];
+function summarize(results, names) {
+  const cell = (name, n, key) => {
+    const xs = results.filter((r) => r.manager === name && r.n === n && typeof r[key] === 'number').map((r) => r[key]);
+    return xs.length ? { med: median(xs), min: Math.min(...xs), max: Math.max(...xs), count: xs.length } : undefined;
+  };
+  const peers = names.filter((m) => m !== 'hostds');
+  const tables = [];
+  for (const sc of SCENARIOS) {
+    const head = ['N', ...names.map((m) => `${m} (${sc.unit})`), ...(names.includes('hostds') ? peers.map((p) => `hostds/${p}`) : [])];
+    const rows = Ns.map((n) => {
+      const cells = names.map((m) => cell(m, n, sc.key));
+      const failed = (m) => {
+        const f = results.find((r) => r.manager === m && r.n === n && r.failedAt === sc.key);
+        const to = f && /timed out after (\d+) ms/.exec(f.error);
+        return to ? `>${to[1]} (timeout)` : f ? 'failed' : 'not reached';
+      };
+      const show = (c, i) => (c ? (c.count > 1 ? `${fmt(c.med, sc.unit)} (${fmt(c.min, sc.unit)}–${fmt(c.max, sc.unit)})` : fmt(c.med, sc.unit)) : failed(names[i]));
+      const h = cell('hostds', n, sc.key);
+      const ratios = names.includes('hostds') ? peers.map((p) => { const c = cell(p, n, sc.key); return h && c && c.med > 0 ? `${(h.med / c.med).toFixed(2)}×` : '–'; }) : [];
+      return [String(n), ...cells.map(show), ...ratios];
+    });
+    tables.push({ ...sc, head, rows });
+  }
+  return tables;
+}
+const mdTable = ({ head, rows }) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+function textTable({ title, head, rows }) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padStart(w[i])).join('  ');
+  return `${title}\n${line(head)}\n${rows.map(line).join('\n')}`;
+}
+
+/** A hand-made SVG bar chart: median per manager for the largest N, one panel per scenario. */
+function svgChart(results, names, n) {
+  const colors = { hostds: '#2b6cb0', supervisord: '#c05621', pm2: '#2f855a', runit: '#718096' };
+  const panels = SCENARIOS.filter((s) => s.key !== 'rss' && s.key !== 'startCpu');
+  const pw = 250, ph = 170, cols = 3, barH = 22;
+  const W = pw * cols, H = Math.ceil(panels.length / cols) * ph + 40;
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">\n`;
+  s += `<text x="8" y="18" font-size="13" font-weight="bold">hostds and peers, N=${n} (median; shorter is better)</text>\n`;
+  panels.forEach((sc, k) => {
+    const x0 = (k % cols) * pw + 8, y0 = Math.floor(k / cols) * ph + 36;
+    const vals = names.map((m) => { const xs = results.filter((r) => r.manager === m && r.n === n && typeof r[sc.key] === 'number').map((r) => r[sc.key]); return xs.length ? median(xs) : undefined; });
+    const max = Math.max(1e-9, ...vals.filter((v) => v !== undefined));
+    s += `<text x="${x0}" y="${y0}" font-weight="bold">${sc.key} (${sc.unit})</text>\n`;
+    names.forEach((m, i) => {
+      const y = y0 + 8 + i * (barH + 6), v = vals[i], bw = v === undefined ? 0 : Math.max(1, (v / max) * (pw - 130));
+      s += `<text x="${x0}" y="${y + 15}">${m}</text><rect x="${x0 + 70}" y="${y}" width="${bw.toFixed(1)}" height="${barH}" fill="${colors[m] ?? '#999'}"/>`;
+      s += `<text x="${(x0 + 74 + bw).toFixed(1)}" y="${y + 15}">${v === undefined ? 'failed' : fmt(v, sc.unit)}</text>\n`;
+    });
+  });
+  return `${s}</svg>\n`;
+}
+
+function writeDoc(tables, results, names, tools, wallS) {
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  const memGiB = (totalmem() / 2 ** 30).toFixed(1);
+  const cmd = `node bench/compare.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const biggest = Math.max(...Ns);
+  const errors = results.filter((r) => r.error);
+  const chartPath = join(repo, 'bench/benchmarks.svg'); // docs/ holds only benchmarks.md
+  writeFileSync(chartPath, svgChart(results, names, biggest));
+  const doc = `# Benchmarks: hostds beside supervisord, PM2 and runit
+
+Generated by \`${cmd}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round(wallS)} s). Re-run it to refresh this page;
+it overwrites \`docs/benchmarks.md\` and the chart \`bench/benchmarks.svg\`.
+
+## Machine and versions
+
+| | |
+|---|---|
+| CPU | ${cpuModel}, ${cpus().length} CPUs (nproc) |
+| Memory | ${memGiB} GiB |
+| Kernel | Linux ${release()} |
+| node | ${process.version} |
+| hostds | ${tools.hostdsVersion} (this checkout, \`bin/hostds\` on \`dist/\`) |
+${names.includes('supervisord') ? `| supervisord | ${tools.supervisordVersion} (Debian package \`supervisor\`, Python 3) |\n` : ''}${names.includes('pm2') ? `| PM2 | ${tools.pm2Version} (npm, same node) |\n` : ''}${names.includes('runit') ? `| runit | ${tools.runitVersion} (Debian package; runsvdir + one runsv per service) |\n` : ''}
+Sizes N = ${Ns.join(', ')}; ${repeats} repeat(s)${opt.quick ? ', --quick (idle window 5 s)' : ''}. Cells are the median and, with more than
+one repeat, (min–max). A ratio is hostds' median over the peer's: above 1× hostds is slower or bigger.
+
+![bar chart, N=${biggest}](../bench/benchmarks.svg)
+
+## Results
+
+${tables.map((tb) => `### ${tb.title}\n\n${mdTable(tb)}\n`).join('\n')}
+${errors.length ? `### Failed runs\n\n${errors.map((e) => `- ${e.manager}, N=${e.n}, repeat ${e.repeat}: ${e.error}`).join('\n')}\n` : ''}
+## Configuration
+
+Every manager runs N services, each \`/bin/sleep 100000.<i> 0.<tag>\` (GNU sleep adds its arguments; the
+tag is unique per run), started directly (no shell) except under runit, whose \`run\` script is
+\`#!/bin/sh\` + \`exec\`. Each manager runs from a fresh temporary directory with its own config:
+
+- **hostds**: \`hostds --root DIR --node-name bench agent --stop-daemons-on-exit\`, one DaemonSet file per
+  service in \`DIR/etc/hostds/manifests.d/\`, \`config.yaml\`: \`restartBackoff: {initial: 0s}\`,
+  \`terminationGracePeriodSeconds: 10\`. Daemons log to files under DIR (hostds' default).
+- **supervisord**: \`supervisord -n -c DIR/supervisord.conf\` with a unix socket for supervisorctl; per
+  program \`autostart=true autorestart=true startsecs=0 stopwaitsecs=10\`, logs to \`childlogdir\` (AUTO).
+- **PM2**: \`PM2_HOME=DIR/pm2home pm2 start ecosystem.config.json\`; per app \`interpreter: none,
+  autorestart: true, restart_delay: 0\` (fork mode). Stop is \`pm2 kill\`.
+- **runit**: \`runsvdir -P DIR/service\`, one service directory per daemon. Stop is SIGHUP to runsvdir
+  (it sends TERM to every runsv, which stops its service and exits).
+
+## Method
+
+The managers run interleaved: for each N and each repeat, hostds, supervisord, PM2 and runit in turn,
+each through one full lifecycle. The children are found only through \`/proc\` (by their unique argv),
+never by asking the manager, and polled every ${pollMs} ms by the benchmark process.
+
+1. **Start all**: from \`spawn()\` of the manager (for PM2, of the \`pm2 start\` CLI, which starts
+   the God daemon) until N live processes carry the expected argv, i.e. have exec'd \`/bin/sleep\`.
+   It includes the manager's own start-up (for hostds and PM2, the node runtime loading).
+   The CPU the manager's processes used up to that moment is reported too (for PM2 the God daemon
+   only, not the \`pm2 start\` CLI).
+2. **Memory**: ${settleMs / 1000} s after all are up, the sum of \`Rss\` and \`Pss\` in \`/proc/PID/smaps_rollup\` over the
+   manager's own processes: the hostds agent; the supervisord process; PM2's God daemon (pid from
+   \`PM2_HOME/pm2.pid\`); runsvdir plus its N runsv processes. Children are excluded. RSS counts
+   shared pages once per process, so runit's N small runsv processes look large in RSS; PSS
+   (shared pages divided among their users) is the fair figure for it.
+3. **Idle CPU**: \`utime+stime\` (\`/proc/PID/stat\`, ${TICK_MS} ms ticks) of the same processes across ${idleMs / 1000} s while
+   the benchmark sleeps; a tick-resolution figure, so small values are ±${TICK_MS} ms.
+4. **Restart**: SIGKILL to one child until a different live pid carries the same argv.
+5. **Stop all**: from the graceful stop request (SIGTERM to the hostds agent and to supervisord, the
+   \`pm2 kill\` CLI, SIGHUP to runsvdir) until no child is alive (zombies count as gone). PM2's figure
+   therefore includes the start-up of its CLI, as a user sees it.
+
+Every wait has a timeout; a run that fails is reported above and left out of the medians. Managers and
+children are killed by pid in \`finally\`, and the temporary directories removed. The benchmark
+process shares the CPUs with what it measures, which weighs more on small machines.
+`;
+  writeFileSync(join(repo, 'docs/benchmarks.md'), doc);
+  log('wrote docs/benchmarks.md and bench/benchmarks.svg');
+}
+
+// ---- main
+const t00 = now();
+try {
+  const tools = ensureTools();
+  const makers = { hostds: () => hostdsManager(), supervisord: () => supervisordManager(tools), pm2: () => pm2Manager(tools), runit: () => runitManager(tools) };
+  const names = wanted.filter((m) => makers[m]);
+  const results = [];
+  for (const n of Ns) {
+    for (let rep = 1; rep <= repeats; rep++) {
+      for (const name of names) {
+        log(`N=${n} repeat ${rep}/${repeats}: ${name}`);
+        const r = await lifecycle(makers[name](), n);
+        results.push({ manager: name, n, repeat: rep, ...r });
+        log(`  ${JSON.stringify(r, (k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`);
+      }
+    }
+  }
+  const tables = summarize(results, names);
+  console.log(tables.map(textTable).join('\n\n'));
+  if (!opt['no-doc']) writeDoc(tables, results, names, tools, (now() - t00) / 1000);
+} finally {
+  runCleanups();
+  rmSync(work, { recursive: true, force: true });
+}
