@@ -26,6 +26,8 @@ function isFileSystemError(err: unknown): boolean {
   return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 
+let exitNow = false;
+
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   let exit = 0;
   const program = buildProgram(io, async (handler, runOpts) => {
@@ -47,6 +49,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : err.exitCode || 1;
     throw err;
   }
+  if (exitNow) process.exit(exit);
   return exit;
 }
 
@@ -89,7 +92,11 @@ function buildProgram(io: Io, run: Run): Command {
 
   program.command('agent').description('run the agent in the foreground: start, supervise and stop the daemons on this host')
     .option('--stop-daemons-on-exit', 'stop every daemon gracefully when the agent exits (default: leave them running)')
-    .action((o: { stopDaemonsOnExit?: boolean }) => run(lazy(() => import('./cli/commands/agent.js'), (m, ctx) => m.runAgent(ctx, o))));
+    .action(async (o: { stopDaemonsOnExit?: boolean }) => {
+      await run(lazy(() => import('./cli/commands/agent.js'), (m, ctx) => m.runAgent(ctx, o)));
+      // The agent is done when shutdown is: pollers of adopted daemons and the like must not keep it alive.
+      exitNow = true;
+    });
 
   program.command('logs').description('print the logs of a pod container: logs POD|ds/NAME [-c C] [-f] [--tail N] [--previous]')
     .argument('<target>')

@@ -335,9 +335,10 @@ export class Agent {
     const key = dsKey(ds);
     // The counter is lost with the state file: skip names still in use so a replacement is never a namesake.
     let ordinal = this.state.podCounters?.[key] ?? 0;
-    while (this.state.pods.some((p) => p.name === podNameFor(ds, dsUid, ordinal, this.ctx.nodeName))) ordinal += 1;
+    const inUse = new Set(this.state.pods.map((p) => p.name));
+    let name = podNameFor(ds, dsUid, ordinal, this.ctx.nodeName);
+    while (inUse.has(name)) name = podNameFor(ds, dsUid, ++ordinal, this.ctx.nodeName);
     this.state.podCounters = { ...(this.state.podCounters ?? {}), [key]: ordinal + 1 };
-    const name = podNameFor(ds, dsUid, ordinal, this.ctx.nodeName);
     const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
     this.state.pods.push(pod);
     this.log.info({ ds: key, pod: name, reason }, 'creating pod');

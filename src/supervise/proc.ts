@@ -94,6 +94,22 @@ export async function isProcessAlive(handle: ProcessHandle): Promise<boolean> {
   return (await checkHandle(handle)) === 'alive';
 }
 
+/** At most this many /proc files open at once per scan: a host with thousands of processes must not hit EMFILE. */
+const SCAN_CONCURRENCY = 32;
+
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
 async function listPids(): Promise<number[]> {
   const names = await readdir('/proc');
   return names.filter((n) => /^\d+$/.test(n)).map(Number);
@@ -110,7 +126,7 @@ export async function isGroupAlive(pgid: number): Promise<boolean> {
   } catch (err) {
     if (errnoCode(err) !== 'EPERM') return false;
   }
-  const stats = await Promise.all((await listPids()).map(readProcStat));
+  const stats = await mapLimited(await listPids(), readProcStat);
   return stats.some((s) => s !== undefined && s.pgrp === pgid && s.state !== 'Z');
 }
 
@@ -160,6 +176,6 @@ async function readMarked(pid: number, rootId: string, bootId: string): Promise<
 /** Every live group leader whose environment carries a marker for `rootId`. */
 export async function listMarkedProcesses(rootId: string): Promise<MarkedProcess[]> {
   const bootId = readBootId();
-  const found = await Promise.all((await listPids()).map((pid) => readMarked(pid, rootId, bootId)));
+  const found = await mapLimited(await listPids(), (pid) => readMarked(pid, rootId, bootId));
   return found.filter((p): p is MarkedProcess => p !== undefined);
 }

@@ -155,6 +155,8 @@ async function mayStop(handle: ProcessHandle): Promise<boolean> {
   if (handle.bootId !== readBootId()) return false;
   const status = await checkHandle(handle);
   if (status === 'reused') return false;
+  // A live leader means a live group: only a gone leader needs the /proc scan for the rest.
+  if (status === 'alive') return true;
   return isGroupAlive(handle.pid);
 }
 

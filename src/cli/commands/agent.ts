@@ -20,7 +20,12 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   const signal = await new Promise<string>((resolve) => {
     for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
   });
-  await agent.shutdown(signal);
-  log.info('agent stopped');
-  return 0;
+  try {
+    await agent.shutdown(signal);
+    log.info('agent stopped');
+    return 0;
+  } catch (err) {
+    log.error({ err: (err as Error).stack }, 'shutdown failed');
+    return 1;
+  }
 }
