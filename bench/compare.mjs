@@ -514,7 +514,9 @@ Every wait has a timeout; a run that fails is reported above and left out of the
 children are killed by pid in \`finally\`, and the temporary directories removed. The benchmark
 process shares the CPUs with what it measures, which weighs more on small machines.
 `;
-  writeFileSync(join(repo, 'docs/benchmarks.md'), doc);
+  // Hand-written findings (what each fix bought) live in bench/findings.md and survive re-runs.
+  const findings = existsSync(join(repo, 'bench/findings.md')) ? `\n${readFileSync(join(repo, 'bench/findings.md'), 'utf8')}` : '';
+  writeFileSync(join(repo, 'docs/benchmarks.md'), doc + findings);
   log('wrote docs/benchmarks.md and bench/benchmarks.svg');
 }
 
