@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { promises as fsp } from 'node:fs';
 import type { Agent } from '../agent/agent.js';
-import { buildLiveView, type LiveSnapshot } from '../cli/view.js';
+import { buildLiveView, packView, type LiveSnapshot } from '../cli/view.js';
 import { daemonSetObject, nodeObject, podObject } from '../cli/objects.js';
 import { hostdsVersion } from '../version.js';
 import { containerLogPath, readLog } from '../observe/log-files.js';
@@ -54,7 +54,7 @@ async function handle(agent: Agent, req: http.IncomingMessage): Promise<[number,
   const parts = url.pathname.split('/').filter((p) => p !== '');
   const snap: LiveSnapshot = agent.snapshot();
   if (req.method === 'GET' && url.pathname === '/hostds/v1/state') return [200, snap as unknown as Json];
-  if (req.method === 'GET' && url.pathname === '/hostds/v1/view') return [200, (await buildLiveView(agent.ctx, snap, agent.manifestCache)) as unknown as Json];
+  if (req.method === 'GET' && url.pathname === '/hostds/v1/view') return [200, packView(await buildLiveView(agent.ctx, snap, agent.manifestCache))];
   if (req.method === 'GET' && url.pathname === '/version') return [200, { gitVersion: `v${hostdsVersion()}`, platform: `${process.platform}/${process.arch}` }];
   const podRoute = matchPods(parts);
   if (podRoute) return handlePods(agent, req.method ?? 'GET', podRoute, snap, url);

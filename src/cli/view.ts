@@ -87,7 +87,7 @@ export async function loadHostView(ctx: Context): Promise<HostView> {
   const agent = await readAgentStatus(ctx.paths.agentPidFile);
   // With an agent, take its whole view: it has parsed the manifests already (and caches them).
   const live = agent.running ? await getJson<HostView>(ctx.paths.socket, '/hostds/v1/view') : undefined;
-  if (live) return live;
+  if (live) return unpackView(live);
   const { state } = await loadState(ctx.paths.stateDir);
   const snap: LiveSnapshot = { pods: state.pods, events: state.events, heldBack: [], lastGood: state.lastGood,
     podCounters: state.podCounters ?? {}, nodeName: ctx.nodeName, rootId: '' };
@@ -129,6 +129,26 @@ async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, l
   return { node, facts, manifests, daemonSets, agent, live, pods, events: snap.events };
 }
 
+/**
+ * The view as sent over the socket: each pod once (not again under its DaemonSet) and the
+ * accepted DaemonSets once (not again under `manifests`). With 500 pods this halves the payload.
+ */
+export function packView(view: HostView): Record<string, unknown> {
+  return {
+    ...view,
+    manifests: { ...view.manifests, daemonSets: [] },
+    daemonSets: view.daemonSets.map((d) => ({ ...d, pods: d.pods.map((p) => p.name) })),
+  };
+}
+
+export function unpackView(packed: HostView): HostView {
+  const byName = new Map(packed.pods.map((p) => [p.name, p]));
+  const daemonSets = packed.daemonSets.map((d) => ({
+    ...d, pods: (d.pods as unknown as string[]).map((n) => byName.get(n)).filter((p): p is PodRecord => p !== undefined),
+  }));
+  return { ...packed, daemonSets, manifests: { ...packed.manifests, daemonSets } };
+}
+
 /** With no agent, a pod that should exist is shown Pending, under the name the agent will give it. */
 function pendingPod(v: DaemonSetView, snap: LiveSnapshot, ctx: Context): PodRecord {
   const now = ctx.now;
@@ -138,6 +158,18 @@ function pendingPod(v: DaemonSetView, snap: LiveSnapshot, ctx: Context): PodReco
     nowIso: new Date(Math.max(v.creationTimestampMs, now - 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') });
   for (const c of [...pod.initContainers, ...pod.containers]) delete c.reason;
   return pod;
+}
+
+/** Parsed manifests are cached (and so identical objects) in the agent: hash each template once. */
+const hashes = new WeakMap<object, string>();
+
+function templateHashOf(template: object): string {
+  let h = hashes.get(template);
+  if (h === undefined) {
+    h = computeTemplateHash(template);
+    hashes.set(template, h);
+  }
+  return h;
 }
 
 /** AGE: the registry's creation time (kept across rewrites), else the manifest's, else the file's. */
@@ -154,7 +186,7 @@ export function viewDaemonSet(d: LoadedDaemonSet, node: NodeView, now: number, r
   const recorded = record ? Date.parse(record.creationTimestamp) : NaN;
   const declared = d.ds.metadata.creationTimestamp ? Date.parse(d.ds.metadata.creationTimestamp) : NaN;
   const created = Number.isFinite(recorded) ? recorded : Number.isFinite(declared) ? declared : d.source.birthtimeMs;
-  return { ...d, placement, creationTimestampMs: created, templateHash: computeTemplateHash(d.ds.spec.template), pods: [], ...(record ? { uid: record.uid } : {}) };
+  return { ...d, placement, creationTimestampMs: created, templateHash: templateHashOf(d.ds.spec.template), pods: [], ...(record ? { uid: record.uid } : {}) };
 }
 
 /** Notes for stderr that every read command shares: no agent, broken files. */

@@ -32,8 +32,9 @@ export function getPods(ctx: Context, view: HostView, names: string[], selector:
     ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
   }
   const hostIP = view.facts.internalIP;
-  const out: GetOutput = { exit, objects: items.map((p) => podObject(p, view.node.view.name, hostIP)), names: items.map((p) => `pod/${p.name}`) };
-  if (items.length > 0) out.table = podTable(items, view, ctx.now, format, opts);
+  const structured = format === 'json' || format === 'yaml';
+  const out: GetOutput = { exit, objects: structured ? items.map((p) => podObject(p, view.node.view.name, hostIP)) : [], names: items.map((p) => `pod/${p.name}`) };
+  if (items.length > 0 && !structured && format !== 'name') out.table = podTable(items, view, ctx.now, format, opts);
   return out;
 }
 

@@ -115,8 +115,10 @@ function getDaemonSets(ctx: Context, view: HostView, names: string[], selector: 
   if (items.length === 0 && names.length === 0 && format !== 'json' && format !== 'yaml') {
     ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${opts.namespace ?? 'default'} namespace.\n`);
   }
-  const out: GetOutput = { exit, objects: items.map((d) => daemonSetObject(d, ctx.now)), names: items.map((d) => `daemonset.apps/${d.ds.metadata.name}`) };
-  if (items.length > 0) out.table = daemonSetTable(items, ctx.now, format, opts);
+  // Only the form asked for is built: Kubernetes objects for 500 DaemonSets are not free.
+  const structured = format === 'json' || format === 'yaml';
+  const out: GetOutput = { exit, objects: structured ? items.map((d) => daemonSetObject(d, ctx.now)) : [], names: items.map((d) => `daemonset.apps/${d.ds.metadata.name}`) };
+  if (items.length > 0 && !structured && format !== 'name') out.table = daemonSetTable(items, ctx.now, format, opts);
   return out;
 }
 
