@@ -8,9 +8,13 @@
 //   5. stop all       graceful stop request → every child gone (ms)
 // Every child gets a unique argv (`/bin/sleep 100000.<i> 0.<tag>`, GNU sleep sums its
 // arguments), so we find it in /proc without asking the manager. Writes docs/benchmarks.md.
+// Soak (issue 4): K daemons that crash at once, restarted immediately, until R restarts; manager
+// RSS/PSS after 200 warm-up restarts against after the soak. Written to bench/soak.md and spliced
+// into docs/benchmarks.md; a full run without --soak keeps the last bench/soak.md.
 // Usage: node bench/compare.mjs [--n 10,100,500] [--repeats 3] [--quick] [--managers hostds,supervisord,pm2,runit] [--no-doc]
+//        [--soak R] [--soak-only] [--soak-k 3] [--soak-max-s 300]
 import { spawn, spawnSync } from 'node:child_process';
-import { utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { statSync, utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,10 @@ const { values: opt } = parseArgs({
     quick: { type: 'boolean', default: false },
     managers: { type: 'string', default: 'hostds,supervisord,pm2,runit' },
     'no-doc': { type: 'boolean', default: false },
+    soak: { type: 'string' }, // R crash-restarts; default 10000 with --soak-only, no soak otherwise
+    'soak-only': { type: 'boolean', default: false },
+    'soak-k': { type: 'string', default: '3' },
+    'soak-max-s': { type: 'string', default: '300' }, // cap per manager on the soak phase (runit: ~1 restart/s/daemon)
   },
 });
 const Ns = opt.n.split(',').map(Number);
@@ -33,6 +41,11 @@ const settleMs = 1_000; // after all children are up, before memory and CPU are 
 const pollMs = 2;
 const wanted = opt.managers.split(',');
 if (Ns.some((n) => !Number.isInteger(n) || n < 1) || !(repeats >= 1)) throw new Error('bad --n or --repeats');
+const soakR = opt.soak !== undefined ? Number(opt.soak) : opt['soak-only'] ? 10_000 : 0;
+const soakK = Number(opt['soak-k']);
+const soakMaxS = Number(opt['soak-max-s']);
+const SOAK_WARMUP = 200;
+if (!Number.isInteger(soakR) || soakR < 0 || !(soakK >= 1) || !(soakMaxS > 0)) throw new Error('bad --soak, --soak-k or --soak-max-s');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
@@ -172,7 +185,7 @@ function hostdsManager() {
   let dir, agent;
   return {
     name: 'hostds',
-    setup(d, n, tag) {
+    setup(d, n, tag, argv = argvOf) {
       dir = d;
       const etc = join(dir, 'etc/hostds');
       mkdirSync(join(etc, 'manifests.d'), { recursive: true });
@@ -190,7 +203,7 @@ spec:
       containers:
       - name: main
         image: none
-        command: ${JSON.stringify(argvOf(i, tag))}
+        command: ${JSON.stringify(argv(i, tag))}
 `);
       }
     },
@@ -208,7 +221,7 @@ function supervisordManager(tools) {
   let dir, sd;
   return {
     name: 'supervisord',
-    setup(d, n, tag) {
+    setup(d, n, tag, argv = argvOf, soak = false) {
       dir = d;
       mkdirSync(join(dir, 'log'));
       let conf = `[supervisord]
@@ -229,7 +242,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl=unix://${dir}/supervisor.sock
 `;
       for (let i = 0; i < n; i++) {
-        conf += `\n[program:d${i}]\ncommand=${argvOf(i, tag).join(' ')}\nautostart=true\nautorestart=true\nstartsecs=0\nstopwaitsecs=10\n`;
+        conf += `\n[program:d${i}]\ncommand=${argv(i, tag).join(' ')}\nautostart=true\nautorestart=true\nstartsecs=0\nstopwaitsecs=10\n${soak ? 'startretries=1000000\n' : ''}`;
       }
       writeFileSync(join(dir, 'supervisord.conf'), conf);
     },
@@ -246,13 +259,14 @@ function pm2Manager(tools) {
   const godPid = () => { try { return Number(readFileSync(join(dir, 'pm2home/pm2.pid'), 'utf8').trim()) || undefined; } catch { return undefined; } };
   return {
     name: 'pm2',
-    setup(d, n, tag) {
+    setup(d, n, tag, argv = argvOf, soak = false) {
       dir = d;
       env = { ...process.env, PM2_HOME: join(dir, 'pm2home'), PM2_DISABLE_VERSION_CHECK: 'true' };
       const apps = [];
       for (let i = 0; i < n; i++) {
-        const [script, ...args] = argvOf(i, tag);
-        apps.push({ name: `d${i}`, script, args, interpreter: 'none', autorestart: true, restart_delay: 0 });
+        const [script, ...args] = argv(i, tag);
+        // Soak: PM2 stops an app after max_restarts (16) restarts that each lived < min_uptime (1 s).
+        apps.push({ name: `d${i}`, script, args, interpreter: 'none', autorestart: true, restart_delay: 0, ...(soak ? { max_restarts: 1e9, min_uptime: 0 } : {}) });
       }
       writeFileSync(join(dir, 'ecosystem.config.json'), JSON.stringify({ apps }));
     },
@@ -281,12 +295,12 @@ function runitManager(tools) {
   let dir, rsd;
   return {
     name: 'runit',
-    setup(d, n, tag) {
+    setup(d, n, tag, argv = argvOf) {
       dir = d;
       for (let i = 0; i < n; i++) {
         const sv = join(dir, 'service', `d${i}`);
         mkdirSync(sv, { recursive: true });
-        writeFileSync(join(sv, 'run'), `#!/bin/sh\nexec ${argvOf(i, tag).join(' ')}\n`);
+        writeFileSync(join(sv, 'run'), `#!/bin/sh\nexec ${argv(i, tag).join(' ')}\n`);
         chmodSync(join(sv, 'run'), 0o755);
       }
       // runsvdir defers its scan while the directory's mtime is within the current second (to
@@ -371,6 +385,141 @@ async function lifecycle(mgr, n) {
     rmSync(dir, { recursive: true, force: true });
   }
   return r;
+}
+
+// ---- soak: K daemons that crash at once, restarted at once, until R restarts
+// Each daemon is `/bin/sh DIR/crash.sh soak.<tag>.<i> DIR/starts`; the script appends one byte to
+// DIR/starts and exits 1. Restarts = size of that file − K. We count there, not by new pids in
+// /proc: a crashing child lives about a millisecond, far less than one scan of /proc takes, so a
+// poller would miss most of them, and the managers' own counters differ (runit has none).
+async function soakRun(mgr, K, R) {
+  const tag = `${process.pid}${String(++runCounter).padStart(4, '0')}`;
+  const dir = mkdtempSync(join(work, `soak-${mgr.name}-`));
+  const starts = join(dir, 'starts');
+  const killKids = () => { // every tagged crash child still around, by pid
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      let argv;
+      try { argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0'); } catch { continue; }
+      if (argv[0] === '/bin/sh' && argv[2]?.startsWith(`soak.${tag}.`)) killPid(Number(e));
+    }
+  };
+  cleanups.add(killKids);
+  const count = () => { try { return statSync(starts).size; } catch { return 0; } };
+  const restarts = () => Math.max(0, count() - K);
+  // Read with the manager SIGSTOPped for 150 ms: a child it forked and that has not yet exec'd
+  // shares its pages and halves its PSS; stopped, it forks no more and those children exit.
+  const mem = async () => {
+    const pids = mgr.pids();
+    try {
+      for (const p of pids) killPid(p, 'SIGSTOP');
+      await sleep(150);
+      const m = pids.map(memKiB).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
+      return { rss: m.rss / 1024, pss: m.pss / 1024 };
+    } finally { for (const p of pids) killPid(p, 'SIGCONT'); }
+  };
+  const cpu = () => mgr.pids().reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * TICK_MS;
+  const r = { manager: mgr.name, k: K, target: R };
+  let stage = 'warm-up';
+  try {
+    writeFileSync(join(dir, 'crash.sh'), '#!/bin/sh\nprintf x >>"$2"\nexit 1\n');
+    writeFileSync(starts, '');
+    mgr.setup(dir, K, tag, (i, t) => ['/bin/sh', join(dir, 'crash.sh'), `soak.${t}.${i}`, starts], true);
+    mgr.start();
+    // Warm-up: runit needs ~K restarts per second, so 200 take a minute there.
+    await until(() => restarts() >= SOAK_WARMUP, `${SOAK_WARMUP} warm-up restarts under ${mgr.name}`, 60_000 + (SOAK_WARMUP / K) * 1500);
+    if (mgr.pids().length === 0) throw new Error('manager pid not found');
+    const before = await mem();
+    r.rssBefore = before.rss; r.pssBefore = before.pss;
+    const r0 = restarts(), c0 = cpu(), t0 = now();
+    stage = 'soak';
+    const end = t0 + soakMaxS * 1000;
+    let lastLog = t0;
+    while (restarts() - r0 < R && now() < end) {
+      if (!mgr.pids().every(aliveNotZombie)) throw new Error(`${mgr.name} died during the soak`);
+      if (now() - lastLog > 30_000) { lastLog = now(); log(`  ${mgr.name}: ${restarts() - r0} restarts, ${((now() - t0) / 1000).toFixed(0)} s`); }
+      await sleep(50);
+    }
+    r.wallS = (now() - t0) / 1000;
+    r.restarts = restarts() - r0;
+    r.cpuMs = cpu() - c0;
+    r.capped = r.restarts < R;
+    const after = await mem();
+    r.rssAfter = after.rss; r.pssAfter = after.pss;
+    stage = 'stop';
+    mgr.requestStop();
+    await mgr.waitExit(15_000);
+  } catch (err) {
+    r.error = err.message;
+    r.failedAt = stage;
+    log(`soak ${mgr.name}: ${err.message}`);
+  } finally {
+    mgr.cleanup();
+    killKids();
+    await sleep(200);
+    killKids(); // a manager killed mid-restart may have forked one more
+    cleanups.delete(killKids);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return r;
+}
+
+const pct = (a, b) => (a > 0 && b > 0 ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%` : '–');
+function soakTable(rows) {
+  const head = ['manager', 'restarts', 'wall (s)', 'restarts/s', 'RSS before (MiB)', 'RSS after (MiB)', 'RSS growth', 'PSS before (MiB)', 'PSS after (MiB)', 'PSS growth', 'CPU per restart (ms)'];
+  return {
+    title: `Soak: ${soakR} crash-restarts`,
+    head,
+    rows: rows.map((r) => (r.error
+      ? [r.manager, `failed at ${r.failedAt}: ${r.error}`, ...head.slice(2).map(() => '–')]
+      : [r.manager, `${r.restarts}${r.capped ? ` (capped at ${soakMaxS} s)` : ''}`, r.wallS.toFixed(1), (r.restarts / r.wallS).toFixed(0),
+        r.rssBefore.toFixed(1), r.rssAfter.toFixed(1), pct(r.rssBefore, r.rssAfter),
+        r.pssBefore.toFixed(1), r.pssAfter.toFixed(1), pct(r.pssBefore, r.pssAfter),
+        r.restarts ? (r.cpuMs / r.restarts).toFixed(2) : '–'])),
+  };
+}
+const SOAK_BEGIN = '<!-- soak:begin (bench/soak.md, written by compare.mjs --soak) -->';
+const SOAK_END = '<!-- soak:end -->';
+function soakSection(rows, tools) {
+  const cmd = `node bench/compare.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  return `${SOAK_BEGIN}
+## Soak: ${soakR} crash-restarts
+
+Generated by \`${cmd}\` (${new Date().toISOString().slice(0, 10)}, hostds ${tools.hostdsVersion}; machine as above).
+Each manager runs K=${soakK} daemons, \`/bin/sh crash.sh soak.<tag>.<i> STARTS\`, that append one byte to
+\`STARTS\` and exit 1 at once. Restarts are counted from that file (starts − K), not from \`/proc\`:
+a crashing child lives about a millisecond, shorter than one scan of \`/proc\`, so a poller misses
+most of them; and the managers' own counters are not comparable (runit keeps none). After
+${SOAK_WARMUP} warm-up restarts the manager's RSS and PSS are read (same processes as *Memory* above),
+then again once R more restarts are done (or after ${soakMaxS} s). Each reading is taken with the
+manager SIGSTOPped for 150 ms, so that no half-forked child shares (and halves) its PSS. No GC is
+forced: a node heap between two collections shows up as a few MiB of noise.
+
+${mdTable(soakTable(rows))}
+
+Immediate restarts everywhere: hostds \`restartBackoff: {initial: 0s}\` (0 disables the backoff; any
+other value applies it from the second crash on); supervisord \`autorestart=true startsecs=0
+startretries=1000000\`; PM2 \`autorestart: true, restart_delay: 0, max_restarts: 1e9, min_uptime: 0\`
+(otherwise it gives up after 16 unstable restarts). runit cannot be told: runsv waits 1 s before it
+restarts a service that exited within a second of starting, so it does about K restarts per second
+and is capped by time; its growth is over fewer restarts.
+${SOAK_END}
+`;
+}
+/** Splice the soak section into docs/benchmarks.md: replace the previous one, or put it before the findings. */
+function mergeSoakIntoDoc(section) {
+  const docPath = join(repo, 'docs/benchmarks.md');
+  if (!existsSync(docPath)) { log('no docs/benchmarks.md to merge into; run compare.mjs without --soak-only first'); return; }
+  let doc = readFileSync(docPath, 'utf8');
+  const a = doc.indexOf(SOAK_BEGIN), b = doc.indexOf(SOAK_END);
+  if (a >= 0 && b > a) doc = doc.slice(0, a) + section.trimEnd() + doc.slice(b + SOAK_END.length);
+  else {
+    const findings = existsSync(join(repo, 'bench/findings.md')) ? readFileSync(join(repo, 'bench/findings.md'), 'utf8') : '';
+    const at = findings ? doc.lastIndexOf(findings) : -1;
+    doc = at >= 0 ? `${doc.slice(0, at)}${section}\n${doc.slice(at)}` : `${doc}\n${section}`;
+  }
+  writeFileSync(docPath, doc);
+  log('merged the soak section into docs/benchmarks.md');
 }
 
 // ---- statistics and output
@@ -516,7 +665,9 @@ process shares the CPUs with what it measures, which weighs more on small machin
 `;
   // Hand-written findings (what each fix bought) live in bench/findings.md and survive re-runs.
   const findings = existsSync(join(repo, 'bench/findings.md')) ? `\n${readFileSync(join(repo, 'bench/findings.md'), 'utf8')}` : '';
-  writeFileSync(join(repo, 'docs/benchmarks.md'), doc + findings);
+  // The soak section (bench/soak.md) is kept from the last run with --soak.
+  const soakMd = existsSync(join(repo, 'bench/soak.md')) ? `\n${readFileSync(join(repo, 'bench/soak.md'), 'utf8')}` : '';
+  writeFileSync(join(repo, 'docs/benchmarks.md'), doc + soakMd + findings);
   log('wrote docs/benchmarks.md and bench/benchmarks.svg');
 }
 
@@ -526,8 +677,24 @@ try {
   const tools = ensureTools();
   const makers = { hostds: () => hostdsManager(), supervisord: () => supervisordManager(tools), pm2: () => pm2Manager(tools), runit: () => runitManager(tools) };
   const names = wanted.filter((m) => makers[m]);
+  if (soakR > 0) {
+    const rows = [];
+    for (const name of names) {
+      log(`soak: ${name}, K=${soakK}, ${SOAK_WARMUP} warm-up + ${soakR} restarts (cap ${soakMaxS} s)`);
+      const r = await soakRun(makers[name](), soakK, soakR);
+      rows.push(r);
+      log(`  ${JSON.stringify(r, (k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`);
+    }
+    console.log(textTable(soakTable(rows)));
+    if (!opt['no-doc']) {
+      const section = soakSection(rows, tools);
+      writeFileSync(join(repo, 'bench/soak.md'), section);
+      log('wrote bench/soak.md');
+      if (opt['soak-only']) mergeSoakIntoDoc(section);
+    }
+  }
   const results = [];
-  for (const n of Ns) {
+  for (const n of opt['soak-only'] ? [] : Ns) { // --soak-only: the soak alone, merged into the existing doc
     for (let rep = 1; rep <= repeats; rep++) {
       for (const name of names) {
         log(`N=${n} repeat ${rep}/${repeats}: ${name}`);
@@ -537,9 +704,11 @@ try {
       }
     }
   }
-  const tables = summarize(results, names);
-  console.log(tables.map(textTable).join('\n\n'));
-  if (!opt['no-doc']) writeDoc(tables, results, names, tools, (now() - t00) / 1000);
+  if (!opt['soak-only']) {
+    const tables = summarize(results, names);
+    console.log(tables.map(textTable).join('\n\n'));
+    if (!opt['no-doc']) writeDoc(tables, results, names, tools, (now() - t00) / 1000);
+  }
 } finally {
   runCleanups();
   rmSync(work, { recursive: true, force: true });
