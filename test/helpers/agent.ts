@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { BIN, NODE, REPO, runCli } from './cli.js';
+import { BIN, makeRoot, NODE, REPO, runCli, writeManifest } from './cli.js';
 import { waitFor, waitForValue } from './wait.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
 
@@ -44,6 +44,14 @@ afterEach(async () => {
 export async function writeTestConfig(root: string, extra = ''): Promise<void> {
   const logs = extra.includes('logs:') ? '' : 'logs: {checkInterval: 200ms}\n';
   await writeFile(join(root, 'etc/hostds/config.yaml'), `restartBackoff: {initial: 200ms, max: 800ms, reset: 10m}\n${logs}${extra}`);
+}
+
+/** A fresh root with the test config and these manifests (file name → text). */
+export async function prepareRoot(manifests: Record<string, string> = {}, configExtra = ''): Promise<string> {
+  const root = await makeRoot();
+  await writeTestConfig(root, configExtra);
+  for (const [file, text] of Object.entries(manifests)) await writeManifest(root, file, text);
+  return root;
 }
 
 export async function startAgent(root: string, args: string[] = []): Promise<AgentProcess> {

@@ -3,16 +3,14 @@ import { describe, expect, test } from 'vitest';
 import { stat } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, makeRoot, REPO, runCli, writeManifest } from '../helpers/cli.js';
-import { fixtureDs, startAgent, waitForRunning, writeTestConfig } from '../helpers/agent.js';
+import { BIN, REPO, runCli } from '../helpers/cli.js';
+import { fixtureDs, prepareRoot, startAgent, waitForRunning } from '../helpers/agent.js';
 import { requestSocket } from '../../src/api/client.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('control API', () => {
   test('serves DaemonSets, pods, nodes and logs at Kubernetes paths; 0600; Status objects for the rest', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'a.yaml', fixtureDs('a', 'forever.mjs'));
+    const root = await prepareRoot({ 'a.yaml': fixtureDs('a', 'forever.mjs') });
     const agent = await startAgent(root);
     const [pod] = await waitForRunning(root, 1);
     const sock = join(root, 'run/hostds/hostds.sock');
@@ -39,9 +37,7 @@ describe('control API', () => {
   });
 
   test('logs ds/NAME, -c, --tail, and -f following new output', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'tick.yaml', fixtureDs('tick', 'chatty.mjs', ['0', '50']));
+    const root = await prepareRoot({ 'tick.yaml': fixtureDs('tick', 'chatty.mjs', ['0', '50']) });
     const agent = await startAgent(root);
     await waitForRunning(root, 1);
     await waitFor(async () => /tick 3/.test((await runCli(['logs', 'ds/tick'], { root })).stdout), 10_000, 'ticks');
@@ -59,9 +55,7 @@ describe('control API', () => {
   });
 
   test('logs --timestamps: each line carries the time it was written, within the agent\'s sight', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'tick.yaml', fixtureDs('tick', 'chatty.mjs', ['0', '200']));
+    const root = await prepareRoot({ 'tick.yaml': fixtureDs('tick', 'chatty.mjs', ['0', '200']) });
     const agent = await startAgent(root);
     await waitForRunning(root, 1);
     await waitFor(async () => /tick 5/.test((await runCli(['logs', 'ds/tick'], { root })).stdout), 10_000, 'ticks');

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeRoot, writeManifest } from '../helpers/cli.js';
-import { fixtureDs, isAlive, podsJson, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
+import { fixtureDs, prepareRoot, isAlive, podsJson, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -36,9 +36,7 @@ describe('agent restarts never restart or duplicate daemons', () => {
   });
 
   test('an adopted daemon that dies is noticed and restarted, its exit status reported unknown', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'a.yaml', fixtureDs('a', 'forever.mjs'));
+    const root = await prepareRoot({ 'a.yaml': fixtureDs('a', 'forever.mjs') });
     let agent = await startAgent(root);
     const [pod] = await waitForRunning(root, 1);
     const pid = Object.values(await statePids(root))[0]!;
@@ -56,9 +54,7 @@ describe('agent restarts never restart or duplicate daemons', () => {
   });
 
   test('a pod whose DaemonSet vanished while the agent was down is stopped', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'gone.yaml', fixtureDs('gone', 'forever.mjs'));
+    const root = await prepareRoot({ 'gone.yaml': fixtureDs('gone', 'forever.mjs') });
     let agent = await startAgent(root);
     await waitForRunning(root, 1);
     const pid = Object.values(await statePids(root))[0]!;

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeRoot, manifestPath, runCli, writeManifest } from '../helpers/cli.js';
-import { fixtureDs, isAlive, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
+import { fixtureDs, prepareRoot, isAlive, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -13,9 +13,7 @@ const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('agent robustness', () => {
   test('a replacement never starts while the old pod is still terminating', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'ig.yaml', fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 3'));
+    const root = await prepareRoot({ 'ig.yaml': fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 3') });
     const agent = await startAgent(root);
     const [old] = await waitForRunning(root, 1);
     const oldPid = Object.values(await statePids(root))[0]!;
@@ -33,9 +31,7 @@ describe('agent robustness', () => {
   });
 
   test('a stop interrupted by kill -9 of the agent is finished by the next agent', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'ig.yaml', fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 2'));
+    const root = await prepareRoot({ 'ig.yaml': fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 2') });
     let agent = await startAgent(root);
     const [pod] = await waitForRunning(root, 1);
     const pid = Object.values(await statePids(root))[0]!;
@@ -77,9 +73,7 @@ describe('agent robustness', () => {
   });
 
   test('after the state file is lost, delete pod still gets a replacement with a new name', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'fe.yaml', fixtureDs('fe', 'forever.mjs'));
+    const root = await prepareRoot({ 'fe.yaml': fixtureDs('fe', 'forever.mjs') });
     let agent = await startAgent(root);
     const [pod] = await waitForRunning(root, 1);
     await agent.stop();

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeRoot, manifestPath, runCli, writeManifest } from '../helpers/cli.js';
-import { fixtureDs, getPods, isAlive, podsJson, startAgent, statePids, waitForRunning, writeTestConfig, FIXTURES } from '../helpers/agent.js';
+import { fixtureDs, prepareRoot, getPods, isAlive, podsJson, startAgent, statePids, waitForRunning, writeTestConfig, FIXTURES } from '../helpers/agent.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 
 async function logOf(root: string, pod: string): Promise<string> {
@@ -14,9 +14,7 @@ async function logOf(root: string, pod: string): Promise<string> {
 
 describe('supervision', () => {
   test('deleting a DaemonSet stops a daemon that ignores SIGTERM and one whose child does: nothing remains', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'stubborn.yaml', fixtureDs('stubborn', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 1'));
+    const root = await prepareRoot({ 'stubborn.yaml': fixtureDs('stubborn', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 1') });
     await writeManifest(root, 'forker.yaml', fixtureDs('forker', 'grandchild.mjs', [], 'terminationGracePeriodSeconds: 1'));
     const agent = await startAgent(root);
     const pods = await waitForRunning(root, 2);
@@ -63,9 +61,7 @@ describe('supervision', () => {
   });
 
   test('log files rotate by size and keep maxFiles', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root, 'logs: {maxSize: 4Ki, maxFiles: 3, checkInterval: 100ms}\n');
-    await writeManifest(root, 'chatty.yaml', fixtureDs('chatty', 'chatty.mjs', ['2000', '5']));
+    const root = await prepareRoot({ 'chatty.yaml': fixtureDs('chatty', 'chatty.mjs', ['2000', '5']) }, 'logs: {maxSize: 4Ki, maxFiles: 3, checkInterval: 100ms}\n');
     const agent = await startAgent(root);
     const [pod] = await waitForRunning(root, 1);
     const dir = join(root, 'var/log/hostds/pods', pod!.name);
@@ -80,9 +76,7 @@ describe('supervision', () => {
   });
 
   test('a manifest edited into an invalid one keeps the daemon running and says why', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'keep.yaml', fixtureDs('keep', 'forever.mjs'));
+    const root = await prepareRoot({ 'keep.yaml': fixtureDs('keep', 'forever.mjs') });
     const agent = await startAgent(root);
     await waitForRunning(root, 1);
     const pid = Object.values(await statePids(root))[0]!;
@@ -103,9 +97,7 @@ describe('supervision', () => {
   });
 
   test('delete pod: the agent replaces it under a new name', async () => {
-    const root = await makeRoot();
-    await writeTestConfig(root);
-    await writeManifest(root, 'a.yaml', fixtureDs('a', 'forever.mjs', [], 'terminationGracePeriodSeconds: 5'));
+    const root = await prepareRoot({ 'a.yaml': fixtureDs('a', 'forever.mjs', [], 'terminationGracePeriodSeconds: 5') });
     const agent = await startAgent(root);
     const [old] = await waitForRunning(root, 1);
     const pid = Object.values(await statePids(root))[0]!;
