@@ -1,7 +1,10 @@
 // The version comes from package.json (one source of truth for npm, the .deb and `hostds version`).
 import { readFileSync } from 'node:fs';
 
-let cached: string | undefined;
+// Set by the bundler (rolldown.config.mjs); unset when the modules run unbundled (tests, dist/ tree).
+declare const __HOSTDS_VERSION__: string | undefined;
+
+let cached: string | undefined = typeof __HOSTDS_VERSION__ === 'string' ? __HOSTDS_VERSION__ : undefined;
 
 export function hostdsVersion(): string {
   if (cached === undefined) {

@@ -113,7 +113,7 @@ export class Agent {
     this.state = loaded.state;
     const facts = await readHostFacts();
     const hostIP = facts.internalIP ?? '127.0.0.1';
-    const manifests = await loadManifestDir(paths.manifestsDir);
+    const manifests = await loadManifestDir(paths.manifestsDir, undefined, this.manifestCache);
     const effective = computeEffective(manifests, this.state.lastGood, new Set(await listManifestFiles(paths.manifestsDir)));
     const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()));
     this.state.pods = adopted.pods;
@@ -273,11 +273,13 @@ export class Agent {
       void this.stopPod(pod, d.reason);
     }
     for (const name of [...this.pendingStops.keys()]) if (!planned.has(name)) this.pendingStops.delete(name);
+    const inUse = new Set(this.state.pods.map((p) => p.name));
+    const byKey = new Map(desired.map((d) => [d.key, d]));
     for (const c of plan.create) {
-      const want = desired.find((x) => x.key === c.daemonSet);
+      const want = byKey.get(c.daemonSet);
       if (!want) continue;
       const uid = registry[registryKey(want.namespace, want.name)]?.uid ?? want.key;
-      this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason);
+      this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason, inUse);
     }
     this.scheduleSave();
   }
@@ -296,7 +298,6 @@ export class Agent {
     }
     if (first === undefined) this.pendingStops.set(pod, now);
     this.confirmTimer?.cancel();
-    this.logTimes.close();
     this.confirmTimer = this.clock.setTimer(CONFIRM_MS + 5, () => void this.reconcile('confirm stop'));
     return true;
   }
@@ -331,14 +332,15 @@ export class Agent {
     for (const key of [...this.reportedErrors.keys()]) if (!errors.has(key)) this.reportedErrors.delete(key);
   }
 
-  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string): void {
+  /** `inUse`: names of every pod, kept up to date by the caller's loop (one set per pass, not per pod). */
+  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string, inUse: Set<string>): void {
     const key = dsKey(ds);
     // The counter is lost with the state file: skip names still in use so a replacement is never a namesake.
     let ordinal = this.state.podCounters?.[key] ?? 0;
-    const inUse = new Set(this.state.pods.map((p) => p.name));
     let name = podNameFor(ds, dsUid, ordinal, this.ctx.nodeName);
     while (inUse.has(name)) name = podNameFor(ds, dsUid, ++ordinal, this.ctx.nodeName);
-    this.state.podCounters = { ...(this.state.podCounters ?? {}), [key]: ordinal + 1 };
+    inUse.add(name);
+    (this.state.podCounters ??= {})[key] = ordinal + 1;
     const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
     this.state.pods.push(pod);
     this.log.info({ ds: key, pod: name, reason }, 'creating pod');
@@ -393,6 +395,7 @@ export class Agent {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.confirmTimer?.cancel();
+    this.logTimes.close();
     // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
     await this.inFlight;
     await this.watcher?.close();

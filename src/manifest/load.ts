@@ -97,15 +97,30 @@ async function loadCached(path: string, display: string, cache: ManifestCache | 
   return load;
 }
 
+/** How many files are being read while the current one is parsed. */
+const READ_AHEAD = 16;
+
 async function loadPaths(paths: string[], displayBase: string | undefined, cache?: ManifestCache): Promise<LoadResult> {
   const result: LoadResult = { daemonSets: [], rejected: [], issues: [], files: [] };
   // Rejected definitions count too: the alphabetically first file wins even while it is broken,
   // so breaking or fixing it never swaps in another file's version behind the operator's back.
   const seen = new Map<string, DaemonSetSource>();
-  for (const path of paths) {
-    const display = displayPath(path, displayBase);
+  // Files are read ahead of the one being parsed: one at a time, each file's open/stat/read/close
+  // round trips through the thread pool left the agent idle for most of its start (docs/benchmarks.md).
+  const loads: (Promise<FileLoad> | undefined)[] = [];
+  const startLoad = (i: number): void => {
+    const path = paths[i]!;
+    const p = loadCached(path, displayPath(path, displayBase), cache);
+    p.catch(() => undefined); // rethrown when awaited in order below; not an unhandled rejection meanwhile
+    loads[i] = p;
+  };
+  for (let i = 0; i < Math.min(READ_AHEAD, paths.length); i++) startLoad(i);
+  for (let i = 0; i < paths.length; i++) {
+    const display = displayPath(paths[i]!, displayBase);
     result.files.push(display);
-    const one = await loadCached(path, display, cache);
+    const one = await loads[i]!;
+    loads[i] = undefined;
+    if (i + READ_AHEAD < paths.length) startLoad(i + READ_AHEAD);
     result.issues.push(...one.issues);
     const entries = [
       ...one.daemonSets.map((d) => ({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name, source: d.source, accepted: d as LoadedDaemonSet | undefined, errors: [] as ManifestIssue[] })),
@@ -128,7 +143,10 @@ async function loadPaths(paths: string[], displayBase: string | undefined, cache
       result.rejected.push({ namespace: e.ns, name: e.name, source: e.source, errors: [...e.errors, err] });
     }
   }
-  if (cache) for (const key of [...cache.keys()]) if (!paths.includes(key)) cache.delete(key);
+  if (cache) {
+    const present = new Set(paths);
+    for (const key of [...cache.keys()]) if (!present.has(key)) cache.delete(key);
+  }
   return result;
 }
 

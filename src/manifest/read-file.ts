@@ -34,9 +34,11 @@ export async function readManifestFile(path: string, display: string): Promise<R
     let length = 0;
     // Read to EOF rather than trusting st.size: the file may grow while we read it.
     for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
-      if (bytesRead === 0) break;
+      const want = buf.length - length;
+      const { bytesRead } = await handle.read(buf, length, want, null);
       length += bytesRead;
+      // A short read of a regular file is its end: no second call just to be told so.
+      if (bytesRead < want || bytesRead === 0) break;
       if (length > MAX_MANIFEST_BYTES) {
         return fail(display, 'file-too-large', `grew past ${MAX_MANIFEST_BYTES} bytes while being read`);
       }

@@ -18,7 +18,8 @@ export function recordEvent(ring: HostdsEvent[], e: Omit<HostdsEvent, 'firstTime
   const same = (x: HostdsEvent): boolean => x.reason === e.reason && x.message === e.message && x.type === e.type &&
     x.involvedObject.kind === e.involvedObject.kind && x.involvedObject.name === e.involvedObject.name && x.involvedObject.namespace === e.involvedObject.namespace;
   // Like the API server's correlator: a repeat of a recent event only bumps its count.
-  const recent = ring.slice(-50).reverse().find(same);
+  let recent: HostdsEvent | undefined;
+  for (let i = ring.length - 1; i >= Math.max(0, ring.length - 50) && recent === undefined; i--) if (same(ring[i]!)) recent = ring[i];
   if (recent) {
     recent.count += 1;
     recent.lastTimestamp = nowIso;

@@ -1,5 +1,5 @@
 // The narrow port between the supervisor and real processes (Nomad's driver plugin, reduced).
-// The real adapter is runner-execa.ts; everything above it sees only these shapes.
+// The real adapter is runner-spawn.ts; everything above it sees only these shapes.
 
 /** Put in every daemon's environment, so the agent can find its daemons when its state is lost. */
 export const MARKER_ENV = 'HOSTDS_POD_MARKER';

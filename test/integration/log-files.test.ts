@@ -13,12 +13,12 @@ import {
   readLog,
   rotateIfNeeded,
 } from '../../src/observe/log-files.js';
-import { createExecaRunner } from '../../src/supervise/runner-execa.js';
+import { createSpawnRunner } from '../../src/supervise/runner-spawn.js';
 import type { ProcessHandle } from '../../src/supervise/runner.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
-const runner = createExecaRunner();
+const runner = createSpawnRunner();
 
 let dir: string;
 const started: ProcessHandle[] = [];

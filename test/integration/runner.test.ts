@@ -1,4 +1,4 @@
-// The execa ProcessRunner against real processes. Every process a test starts is tracked by
+// The spawn ProcessRunner against real processes. Every process a test starts is tracked by
 // pid + start time and SIGKILLed (with its group) in afterEach, also when the test fails.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createExecaRunner } from '../../src/supervise/runner-execa.js';
+import { createSpawnRunner } from '../../src/supervise/runner-spawn.js';
 import { decodeMarker, encodeMarker, readBootId } from '../../src/supervise/proc.js';
 import { SpawnError, type Marker, type ProcessHandle, type StartSpec } from '../../src/supervise/runner.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
@@ -70,7 +70,7 @@ function spec(script: string, args: string[] = [], over: Partial<StartSpec> = {}
   };
 }
 
-const runner = createExecaRunner({ pollMs: 50 });
+const runner = createSpawnRunner({ pollMs: 50 });
 
 async function startTracked(s: StartSpec): Promise<ProcessHandle> {
   const handle = await runner.start(s);
@@ -228,7 +228,7 @@ describe('adoption', () => {
     const s = spec('forever.mjs');
     const handle = await startTracked(s);
     await ready(s.logPath);
-    const adopter = createExecaRunner({ pollMs: 50 });
+    const adopter = createSpawnRunner({ pollMs: 50 });
     let settled = false;
     const exit = adopter.waitExit({ ...handle }).finally(() => { settled = true; });
     await new Promise((r) => setImmediate(r));
@@ -243,7 +243,7 @@ describe('the daemon outlives its starter', () => {
   beforeAll(async () => {
     // The starter is plain node, so it gets the runner bundled to one ESM file (rolldown ships with vite).
     await promisify(execFile)(join(REPO, 'node_modules/.bin/rolldown'),
-      ['src/supervise/runner-execa.ts', '--format', 'esm', '--platform', 'node', '--file', bundle], { cwd: REPO });
+      ['src/supervise/runner-spawn.ts', '--format', 'esm', '--platform', 'node', '--file', bundle], { cwd: REPO });
   });
   afterAll(async () => {
     await rm(bundle, { force: true });

@@ -4,14 +4,14 @@ import type { Context } from '../context.js';
 import { createLogger } from '../../observe/logger.js';
 
 export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean }): Promise<number> {
-  const [{ Agent }, { createExecaRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-execa.js')]);
+  const [{ Agent }, { createSpawnRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-spawn.js')]);
   const log = await createLogger();
   // One failed effect must not take down the agent and, with it, supervision of every daemon.
   process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.stack : String(err) }, 'unhandled error (the agent keeps running)'));
   for (const i of ctx.configIssues) log.warn({ file: i.file, line: i.line, col: i.col }, `config: ${i.path ? `${i.path}: ` : ''}${i.message}`);
   const agent = new Agent(ctx, {
     stopDaemonsOnExit: opts.stopDaemonsOnExit === true || ctx.config.onExit === 'stop',
-    runner: createExecaRunner(),
+    runner: createSpawnRunner(),
     log,
   });
   await agent.start();

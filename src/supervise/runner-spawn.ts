@@ -1,4 +1,6 @@
-// The real ProcessRunner (Nomad's raw_exec driver, reduced). Daemons must outlive the agent:
+// The real ProcessRunner (Nomad's raw_exec driver, reduced). It calls child_process.spawn
+// directly: execa's per-call option handling, streams and promises cost more CPU and memory per
+// daemon than the fork itself, and loading it added ~100 ms to the agent's start (docs/benchmarks.md). Daemons must outlive the agent:
 // each one leads its own session and process group (so the agent's death sends it nothing and
 // stop can signal the whole group), writes straight to its log file (so it keeps logging while
 // no agent reads its pipes), and is unref'ed (so the agent can exit while it runs).
@@ -6,7 +8,7 @@ import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa, type Result } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   checkHandle,
   encodeMarker,
@@ -27,18 +29,18 @@ import {
   type StartSpec,
 } from './runner.js';
 
-export interface ExecaRunnerOptions {
+export interface SpawnRunnerOptions {
   /** How often an adopted process (not our child) is checked for exit. Default 1000 ms. */
   pollMs: number;
   /** How often stop checks whether the process group is empty. Default 25 ms. */
   groupPollMs: number;
 }
 
-type ResolvedExecaRunnerOptions = Readonly<ExecaRunnerOptions>;
+type ResolvedSpawnRunnerOptions = Readonly<SpawnRunnerOptions>;
 
 const LOG_MODE = 0o640;
 
-function resolveOptions(raw: Partial<ExecaRunnerOptions>): ResolvedExecaRunnerOptions {
+function resolveOptions(raw: Partial<SpawnRunnerOptions>): ResolvedSpawnRunnerOptions {
   const resolved = { pollMs: raw.pollMs ?? 1000, groupPollMs: raw.groupPollMs ?? 25 };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isFinite(value) || value <= 0) {
@@ -116,8 +118,21 @@ function toSpawnError(spec: StartSpec, code: string | undefined, cause: unknown)
   return new SpawnError('other', `${shown} could not be started: ${code ?? String(cause)}`, { cause });
 }
 
-function toExitInfo(result: Result): ExitInfo {
-  return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, known: true };
+interface Settled {
+  info?: ExitInfo;
+  code?: string;
+  error?: unknown;
+}
+
+/** One promise for how the child ended: its exit status, or the error that kept it from starting. */
+function exitOf(child: ChildProcess): Promise<Settled> {
+  return new Promise((resolve) => {
+    child.once('exit', (exitCode, signal) => resolve({ info: { exitCode, signal, known: true } }));
+    child.once('error', (error) => {
+      // 'error' after a successful spawn means a failed kill(); the exit still comes through 'exit'.
+      if (child.pid === undefined) resolve({ code: errnoCode(error), error });
+    });
+  });
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -160,7 +175,7 @@ async function mayStop(handle: ProcessHandle): Promise<boolean> {
   return isGroupAlive(handle.pid);
 }
 
-export function createExecaRunner(options: Partial<ExecaRunnerOptions> = {}): ProcessRunner {
+export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): ProcessRunner {
   const opts = resolveOptions(options);
   // Exit results of the children this runner spawned; anything else is polled.
   const children = new Map<string, Promise<ExitInfo>>();
@@ -168,38 +183,34 @@ export function createExecaRunner(options: Partial<ExecaRunnerOptions> = {}): Pr
   async function start(spec: StartSpec): Promise<ProcessHandle> {
     const [command, ...args] = spec.argv;
     if (command === undefined || command === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
-    // execa's types list only fds 1-9, but its runtime passes any fd number straight to spawn.
-    const fd = (await openLog(spec.logPath)) as 3;
-    let subprocess;
+    const fd = await openLog(spec.logPath);
+    let child: ChildProcess;
     try {
-      subprocess = execa(command, args, {
+      child = spawn(command, args, {
         env: { ...spec.env, [MARKER_ENV]: encodeMarker(spec.marker) },
-        extendEnv: false,
         ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
         detached: true,
-        cleanup: false,
-        buffer: false,
-        reject: false,
-        shell: false,
-        stdin: 'ignore',
-        stdout: fd,
-        stderr: fd,
+        stdio: ['ignore', fd, fd],
       });
+    } catch (err) {
+      // Invalid arguments (a NUL byte in argv or env) throw synchronously; failed execs arrive as 'error'.
+      throw toSpawnError(spec, errnoCode(err), err);
     } finally {
       // The child holds its own copy; ours would only leak one fd per start.
       closeSync(fd);
     }
-    const pid = subprocess.pid;
+    const exited = exitOf(child);
+    const pid = child.pid;
     if (pid === undefined) {
-      const result = await subprocess;
-      throw toSpawnError(spec, result.code, result.cause ?? result);
+      const failure = await exited;
+      throw toSpawnError(spec, failure.code, failure.error);
     }
     // Read before yielding to the event loop: until then even an exited child is an unreaped zombie.
     const stat = readProcStatSync(pid);
-    subprocess.unref();
+    child.unref();
     if (stat === undefined) throw new SpawnError('other', `${command} started as pid ${pid} but /proc/${pid}/stat is unreadable`);
     const handle: ProcessHandle = { pid, procStart: stat.procStart, bootId: readBootId() };
-    children.set(keyOf(handle), subprocess.then(toExitInfo));
+    children.set(keyOf(handle), exited.then((r) => r.info ?? { exitCode: null, signal: null, known: false }));
     return handle;
   }
 

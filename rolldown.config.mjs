@@ -1,0 +1,23 @@
+// The CLI and agent run from one bundle (dist/bundle/): with ~80 modules and their dependencies
+// as separate files, resolving and loading them cost the agent ~200 ms of its start and every
+// `hostds get` ~80 ms (docs/benchmarks.md). Lazy imports stay separate chunks, loaded on use.
+import { readFileSync, rmSync } from 'node:fs';
+import { defineConfig } from 'rolldown';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const outDir = new URL('./dist/bundle/', import.meta.url);
+rmSync(outDir, { recursive: true, force: true }); // no stale chunks from an earlier build
+
+export default defineConfig({
+  input: { hostds: 'src/main.ts' },
+  platform: 'node',
+  external: [/^node:/],
+  transform: { define: { __HOSTDS_VERSION__: JSON.stringify(pkg.version) } },
+  output: {
+    dir: 'dist/bundle',
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name]-[hash].js',
+    sourcemap: true,
+  },
+});
