@@ -73,6 +73,9 @@ export class Agent {
   private confirmTimer: Timer | undefined;
   private readonly logTimes = new LogTimeRecorder();
   readonly manifestCache: ManifestCache = new Map();
+  /** Bumped by every watcher event on a manifest, node.yaml or the config. */
+  private fileEpoch = 0;
+  private lastLoad: { epoch: number; manifests: LoadResult; files: string[] } | undefined;
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
@@ -150,6 +153,7 @@ export class Agent {
     w.on('all', (_event, path) => {
       // Editor backups, swap files and our own lock files are not manifests.
       if (!relevant(path)) return;
+      this.fileEpoch++;
       // Coalesce the burst of events one atomic rename makes; short enough for the 200 ms target.
       if (pending) clearTimeout(pending);
       pending = setTimeout(() => void this.reconcile('file change'), 15);
@@ -238,6 +242,7 @@ export class Agent {
 
   private async reconcileOnce(): Promise<void> {
     const { paths } = this.ctx;
+    const epoch = this.fileEpoch;
     await this.reloadConfig();
     const facts = await readHostFacts();
     const [manifests, files, node, registry] = await Promise.all([
@@ -247,6 +252,7 @@ export class Agent {
     if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
     else this.node = node.view;
     if (this.closed) return;
+    this.lastLoad = { epoch, manifests, files };
     const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
     this.state.lastGood = effective.inEffect;
     this.heldBack = effective.heldBack;
@@ -370,6 +376,14 @@ export class Agent {
     if (!pod) return false;
     void this.stopPod(pod, 'deleted by request');
     return true;
+  }
+
+  /**
+   * The manifests as the last pass loaded them, while no file has changed since that pass began:
+   * the API serves views from it instead of stat'ing every file again (30-60 ms at 500 files).
+   */
+  currentManifests(): { manifests: LoadResult; files: string[] } | undefined {
+    return this.watcher && this.lastLoad?.epoch === this.fileEpoch ? this.lastLoad : undefined;
   }
 
   snapshot(): LiveSnapshot {

@@ -54,12 +54,12 @@ async function handle(agent: Agent, req: http.IncomingMessage): Promise<[number,
   const parts = url.pathname.split('/').filter((p) => p !== '');
   const snap: LiveSnapshot = agent.snapshot();
   if (req.method === 'GET' && url.pathname === '/hostds/v1/state') return [200, snap as unknown as Json];
-  if (req.method === 'GET' && url.pathname === '/hostds/v1/view') return [200, packView(await buildLiveView(agent.ctx, snap, agent.manifestCache))];
+  if (req.method === 'GET' && url.pathname === '/hostds/v1/view') return [200, packView(await buildLiveView(agent.ctx, snap, agent.manifestCache, agent.currentManifests()))];
   if (req.method === 'GET' && url.pathname === '/version') return [200, { gitVersion: `v${hostdsVersion()}`, platform: `${process.platform}/${process.arch}` }];
   const podRoute = matchPods(parts);
   if (podRoute) return handlePods(agent, req.method ?? 'GET', podRoute, snap, url);
   if (req.method !== 'GET') return [405, status(405, 'MethodNotAllowed', `${req.method} is not supported on ${url.pathname}`)];
-  const view = await buildLiveView(agent.ctx, snap, agent.manifestCache);
+  const view = await buildLiveView(agent.ctx, snap, agent.manifestCache, agent.currentManifests());
   if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'nodes') {
     if (parts.length === 3) return [200, list('NodeList', 'v1', [nodeObject(view)])];
     return parts[3] === view.node.view.name ? [200, nodeObject(view)] : [404, status(404, 'NotFound', `nodes "${parts[3]}" not found`)];

@@ -95,17 +95,23 @@ export async function loadHostView(ctx: Context): Promise<HostView> {
 }
 
 /** The agent's API builds the same view from its memory and its parse cache. */
-export async function buildLiveView(ctx: Context, snap: LiveSnapshot, cache?: ManifestCache): Promise<HostView> {
-  return buildView(ctx, snap, { running: true, pid: process.pid }, true, cache);
+export async function buildLiveView(ctx: Context, snap: LiveSnapshot, cache?: ManifestCache, loaded?: Loaded): Promise<HostView> {
+  return buildView(ctx, snap, { running: true, pid: process.pid }, true, cache, loaded);
 }
 
-async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean, cache?: ManifestCache): Promise<HostView> {
+/** Manifests already loaded by the caller (the agent's last pass), still current. */
+interface Loaded {
+  manifests: LoadResult;
+  files: string[];
+}
+
+async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean, cache?: ManifestCache, preloaded?: Loaded): Promise<HostView> {
   const facts = await readHostFacts();
   const [node, manifests, registry, files] = await Promise.all([
     loadNode(ctx, facts),
-    loadManifestDir(ctx.paths.manifestsDir, undefined, cache),
+    preloaded?.manifests ?? loadManifestDir(ctx.paths.manifestsDir, undefined, cache),
     readRegistry(ctx.paths.stateDir),
-    listManifestFiles(ctx.paths.manifestsDir),
+    preloaded?.files ?? listManifestFiles(ctx.paths.manifestsDir),
   ]);
   const loaded: { d: LoadedDaemonSet; heldBack: boolean }[] = manifests.daemonSets.map((d) => ({ d, heldBack: false }));
   // A DaemonSet whose manifest broke keeps running at its last valid version (the agent's own
@@ -116,9 +122,16 @@ async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, l
     const source = { file: last.file, path: last.path, docIndex: 0, line: last.line, col: 1, namePos: { line: last.line, col: 1 }, birthtimeMs: 0 };
     loaded.push({ d: { ds: last.ds, source, warnings: [] }, heldBack: true });
   }
+  const podsByDs = new Map<string, PodRecord[]>();
+  for (const p of snap.pods) {
+    const key = `${p.daemonSet.namespace}/${p.daemonSet.name}`;
+    const list = podsByDs.get(key);
+    if (list) list.push(p);
+    else podsByDs.set(key, [p]);
+  }
   const daemonSets = loaded.map(({ d, heldBack }) => {
     const v = viewDaemonSet(d, node.view, ctx.now, registry);
-    v.pods = snap.pods.filter((p) => p.daemonSet.name === d.ds.metadata.name && p.daemonSet.namespace === (d.ds.metadata.namespace ?? 'default'));
+    v.pods = [...(podsByDs.get(`${d.ds.metadata.namespace ?? 'default'}/${d.ds.metadata.name}`) ?? [])];
     if (heldBack) v.heldBack = true;
     // A held-back DaemonSet never created through hostds has no recorded creation: its pods are the next best.
     if (v.creationTimestampMs === 0) v.creationTimestampMs = Math.min(ctx.now, ...v.pods.map((p) => Date.parse(p.creationTimestamp)).filter(Number.isFinite));

@@ -1,9 +1,14 @@
 // `hostds agent`: runs in the foreground until SIGTERM or SIGINT. Daemons keep running when it
 // exits (like the kubelet) unless --stop-daemons-on-exit or config `onExit: stop`.
+import v8 from 'node:v8';
 import type { Context } from '../context.js';
 import { createLogger } from '../../observe/logger.js';
 
 export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean }): Promise<number> {
+  // A long-running agent allocates in small bursts: V8 would grow its young generation to 32 MiB
+  // after the start-up parse and keep it. Held at its initial size it costs a few more minor GCs and
+  // saves ~15-25 MiB of RSS, and every fork of the agent (one per daemon started) copies less.
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const [{ Agent }, { createSpawnRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-spawn.js')]);
   const log = await createLogger();
   // One failed effect must not take down the agent and, with it, supervision of every daemon.
