@@ -12,6 +12,8 @@ import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult, ty
 import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
+import { NodeStatusTracker } from '../host/node-status.js';
+import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
 import { computeTemplateHash } from '../pods/naming.js';
@@ -76,12 +78,17 @@ export class Agent {
   /** Bumped by every watcher event on a manifest, node.yaml or the config. */
   private fileEpoch = 0;
   private lastLoad: { epoch: number; manifests: LoadResult; files: string[] } | undefined;
+  private readonly nodeStatus: NodeStatusTracker;
+  private conditionTimer: Timer | undefined;
+  private evictionTimer: Timer | undefined;
+  private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
   private closed = false;
   rootId = '';
 
   constructor(readonly ctx: Context, private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.nodeStatus = new NodeStatusTracker(() => this.clock.now());
   }
 
   get log(): Logger {
@@ -116,6 +123,11 @@ export class Agent {
     this.state = loaded.state;
     const facts = await readHostFacts();
     const hostIP = facts.internalIP ?? '127.0.0.1';
+    // Conditions before the first pass: a host under pressure must not start what it would refuse.
+    await Promise.all([
+      this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts')),
+      this.measureConditions(false),
+    ]);
     const manifests = await loadManifestDir(paths.manifestsDir, undefined, this.manifestCache);
     const effective = computeEffective(manifests, this.state.lastGood, new Set(await listManifestFiles(paths.manifestsDir)));
     const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()));
@@ -135,6 +147,7 @@ export class Agent {
       else this.supervisor.run(pod);
     }
     await this.reconcile('start');
+    this.scheduleConditions();
     await this.watch();
     this.api = await startApiServer(paths.socket, this);
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
@@ -236,7 +249,13 @@ export class Agent {
     this.configError = undefined;
     if (JSON.stringify(config) !== JSON.stringify(this.ctx.config)) {
       this.log.info('config reloaded');
+      const before = this.ctx.config;
       (this.ctx as { config: typeof config }).config = config;
+      // New thresholds or paths apply now, not at the next tick; a new frequency from the next one.
+      if (JSON.stringify([before.evictionHard, before.nodefsPaths, before.evictionPressureTransitionPeriodMs]) !==
+        JSON.stringify([config.evictionHard, config.nodefsPaths, config.evictionPressureTransitionPeriodMs])) await this.measureConditions(false);
+      if (before.featureLabels !== config.featureLabels) await this.nodeStatus.discover(config.featureLabels).catch(() => undefined);
+      if (before.nodeStatusUpdateFrequencyMs !== config.nodeStatusUpdateFrequencyMs) this.scheduleConditions();
     }
   }
 
@@ -246,7 +265,7 @@ export class Agent {
     await this.reloadConfig();
     const facts = await readHostFacts();
     const [manifests, files, node, registry] = await Promise.all([
-      loadManifestDir(paths.manifestsDir, undefined, this.manifestCache), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts), readRegistry(paths.stateDir),
+      loadManifestDir(paths.manifestsDir, undefined, this.manifestCache), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts, this.nodeStatus.status(this.ctx.config)), readRegistry(paths.stateDir),
     ]);
     // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
     if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
@@ -268,6 +287,12 @@ export class Agent {
     });
     // Every pod, terminating ones included: the plan waits for those before creating a replacement.
     const plan = computePlan({ daemonSets: desired, pods: this.state.pods, now });
+    this.evictionTimer?.cancel();
+    this.evictionTimer = undefined;
+    if (plan.nextEvictionAt !== undefined) {
+      // tolerationSeconds run out then: plan again at that moment (and not before, as nothing else changes).
+      this.evictionTimer = this.clock.setTimer(Math.max(0, plan.nextEvictionAt - now) + 5, () => void this.reconcile('tolerationSeconds ran out'));
+    }
     const unreadable = manifests.issues.some((i) => i.severity === 'error' && !manifests.rejected.some((r) => r.source.file === i.file));
     const planned = new Set<string>();
     for (const d of plan.delete) {
@@ -276,6 +301,11 @@ export class Agent {
       // A manifest that cannot be read at all might still define this DaemonSet: do not guess, keep the pod.
       if (d.code === 'DaemonSetDeleted' && unreadable) { this.log.warn({ pod: pod.name }, 'not stopping: a manifest file cannot be read, its DaemonSet may still exist'); continue; }
       if (this.shouldDefer(d.code, pod.name, now)) { planned.add(pod.name); continue; }
+      // The taint manager's event, so `describe pod` and `get events` say why it went.
+      if (d.code === 'NoExecuteTaint' && !this.stopping.has(pod.name)) {
+        this.event({ type: 'Normal', reason: 'TaintManagerEviction', message: `Marking for deletion Pod ${pod.namespace}/${pod.name}: ${d.reason}`,
+          involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name } });
+      }
       void this.stopPod(pod, d.reason);
     }
     for (const name of [...this.pendingStops.keys()]) if (!planned.has(name)) this.pendingStops.delete(name);
@@ -370,6 +400,46 @@ export class Agent {
     void this.reconcile('pod stopped');
   }
 
+  /**
+   * Measures the host and re-evaluates its conditions; a change of status is logged, recorded as
+   * the kubelet's node event, and (with `act`) re-decides every DaemonSet at once.
+   */
+  private async measureConditions(act: boolean): Promise<void> {
+    if (this.measuring) return this.measuring;
+    this.measuring = (async () => {
+      const before = this.nodeStatus.status(this.ctx.config).conditions;
+      const changed = await this.nodeStatus.refresh(this.ctx.config, this.ctx.paths);
+      if (!changed) return;
+      const after = this.nodeStatus.status(this.ctx.config).conditions;
+      for (const c of after) {
+        const was = before.find((b) => b.type === c.type);
+        if (was?.status === c.status) continue;
+        this.log.info({ condition: c.type, status: c.status, reason: c.reason }, c.message);
+        const reason = nodeEventReason(c);
+        if (reason) this.event({ type: 'Normal', reason, message: `Node ${this.ctx.nodeName} status is now: ${reason}`, involvedObject: { kind: 'Node', name: this.ctx.nodeName } });
+      }
+      if (act) await this.reconcile('node conditions changed');
+    })().catch((err: unknown) => this.log.error({ err: (err as Error).stack }, 'cannot measure node conditions'))
+      .finally(() => { this.measuring = undefined; });
+    return this.measuring;
+  }
+
+  /** Every nodeStatusUpdateFrequency (re-read each time, so a config change applies from the next tick). */
+  private scheduleConditions(): void {
+    this.conditionTimer?.cancel();
+    if (this.closed) return;
+    this.conditionTimer = this.clock.setTimer(this.ctx.config.nodeStatusUpdateFrequencyMs, () => {
+      void this.measureConditions(true).then(() => this.scheduleConditions());
+    });
+  }
+
+  /** SIGHUP: host facts again (labels), conditions, and a pass. */
+  async reload(): Promise<void> {
+    await this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts'));
+    await this.measureConditions(false);
+    await this.reconcile('SIGHUP');
+  }
+
   /** `hostds delete pod`: stop it; the next pass creates a replacement under a new name. */
   async deletePod(namespace: string, name: string): Promise<boolean> {
     const pod = this.state.pods.find((p) => p.name === name && p.namespace === namespace);
@@ -388,7 +458,7 @@ export class Agent {
 
   snapshot(): LiveSnapshot {
     return { pods: this.state.pods, events: this.state.events, heldBack: this.heldBack, lastGood: this.state.lastGood,
-      podCounters: this.state.podCounters ?? {}, nodeName: this.ctx.nodeName, rootId: this.rootId };
+      podCounters: this.state.podCounters ?? {}, nodeName: this.ctx.nodeName, rootId: this.rootId, nodeStatus: this.nodeStatus.status(this.ctx.config) };
   }
 
   private async rotateLogs(): Promise<void> {
@@ -409,6 +479,8 @@ export class Agent {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.confirmTimer?.cancel();
+    this.conditionTimer?.cancel();
+    this.evictionTimer?.cancel();
     this.logTimes.close();
     // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
     await this.inFlight;
@@ -427,4 +499,17 @@ export class Agent {
     await this.api?.close();
     await releasePidFile(this.ctx.paths.agentPidFile);
   }
+}
+
+/** The kubelet's node events for a condition's new status (NodeHasDiskPressure, NodeReady, ...). */
+function nodeEventReason(c: NodeCondition): string | undefined {
+  const on = c.status === 'True';
+  switch (c.type) {
+    case 'MemoryPressure': return on ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory';
+    case 'DiskPressure': return on ? 'NodeHasDiskPressure' : 'NodeHasNoDiskPressure';
+    case 'PIDPressure': return on ? 'NodeHasInsufficientPID' : 'NodeHasSufficientPID';
+    case 'NetworkUnavailable': return on ? 'NodeNetworkUnavailable' : 'NodeNetworkAvailable';
+    case 'Ready': return on ? 'NodeReady' : 'NodeNotReady';
+  }
+  return undefined;
 }

@@ -51,13 +51,23 @@ export interface NodeCondition {
   lastTransitionTime?: string;
 }
 
+/**
+ * The measured conditions (the agent's, or measured once by this command), in kubectl's order;
+ * Ready says whether an agent acts on them.
+ */
 export function nodeConditions(view: HostView): NodeCondition[] {
-  return [view.agent.running
-    ? { type: 'Ready', status: 'True', reason: 'HostdsReady', message: `hostds agent is running (pid ${view.agent.pid})` }
-    : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'hostds agent is not running' }];
+  const ready: NodeCondition = view.agent.running
+    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: `hostds agent is posting ready status (pid ${view.agent.pid})` }
+    : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'hostds agent is not running: conditions measured once by this command, nothing acts on them' };
+  const measured = (view.node.status?.conditions ?? []).map((c) => ({
+    type: c.type, status: c.status, reason: c.reason, message: c.message, lastHeartbeatTime: c.lastHeartbeatTime, lastTransitionTime: c.lastTransitionTime,
+  }));
+  const own = measured.find((c) => c.type === 'Ready');
+  const others = measured.filter((c) => c.type !== 'Ready');
+  return [...others, own && view.agent.running ? { ...own, message: ready.message } : { ...ready, ...(own ? { lastHeartbeatTime: own.lastHeartbeatTime, lastTransitionTime: own.lastTransitionTime } : {}) }];
 }
 
-/** Taints as the API shows them: the user's plus the unschedulable taint a cordon adds. */
+/** Taints as the API shows them: the user's, the host's own (conditions, registerWithTaints), and a cordon's. */
 export function displayedTaints(node: NodeRecord): Taint[] {
   return nodeTaints(node.view);
 }

@@ -14,6 +14,7 @@ import { decidePlacement, type Placement } from '../schedule/decide.js';
 import { readAgentStatus, type AgentStatus } from '../state/agent-status.js';
 import { readRegistry, registryKey, type Registry } from '../state/object-registry.js';
 import type { PodRecord } from '../pods/types.js';
+import type { NodeStatus } from '../host/node-status.js';
 import type { HostdsEvent } from '../observe/events.js';
 import { loadState, type LastGood } from '../state/store.js';
 import { getJson } from '../api/client.js';
@@ -29,6 +30,8 @@ export interface LiveSnapshot {
   podCounters: Record<string, number>;
   nodeName: string;
   rootId: string;
+  /** The agent's measured conditions and discovered labels. */
+  nodeStatus?: NodeStatus;
 }
 
 export interface NodeRecord {
@@ -37,6 +40,8 @@ export interface NodeRecord {
   annotations: Record<string, string>;
   creationTimestampMs: number;
   issues: ManifestIssue[];
+  /** Conditions, measurements and where each derived taint comes from. */
+  status?: NodeStatus;
 }
 
 export interface DaemonSetView extends LoadedDaemonSet {
@@ -62,13 +67,21 @@ export interface HostView {
   events: HostdsEvent[];
 }
 
-export async function loadNode(ctx: Context, facts: HostFacts): Promise<NodeRecord> {
+/**
+ * Labels: discovered ones, overridden by node.yaml's, overridden by the built-in ones (which
+ * describe the host itself). Taints: node.yaml's, plus the host's own from `status`.
+ */
+export async function loadNode(ctx: Context, facts: HostFacts, status?: NodeStatus): Promise<NodeRecord> {
   const file = await readNodeFile(ctx.paths.nodeFile);
   const builtin = builtinLabels(ctx.nodeName, facts.os, facts.arch);
-  const labels = { ...file.labels, ...builtin };
+  const labels = { ...status?.discoveredLabels, ...file.labels, ...builtin };
   const created = file.creationTimestamp ? Date.parse(file.creationTimestamp) : NaN;
   return {
-    view: { name: ctx.nodeName, labels, taints: file.taints, unschedulable: file.unschedulable },
+    view: {
+      name: ctx.nodeName, labels, taints: file.taints, unschedulable: file.unschedulable,
+      ...(status ? { derivedTaints: status.derivedTaints, conditions: status.conditions } : {}),
+    },
+    ...(status ? { status } : {}),
     userLabels: file.labels,
     annotations: file.annotations ?? {},
     creationTimestampMs: Number.isFinite(created) ? created : await etcBirthtime(ctx),
@@ -106,9 +119,12 @@ interface Loaded {
 }
 
 async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, live: boolean, cache?: ManifestCache, preloaded?: Loaded): Promise<HostView> {
-  const facts = await readHostFacts();
+  const [facts, status] = await Promise.all([
+    readHostFacts(),
+    snap.nodeStatus ?? import('../host/node-status.js').then((m) => m.oneShotNodeStatus(ctx.config, ctx.paths)),
+  ]);
   const [node, manifests, registry, files] = await Promise.all([
-    loadNode(ctx, facts),
+    loadNode(ctx, facts, status),
     preloaded?.manifests ?? loadManifestDir(ctx.paths.manifestsDir, undefined, cache),
     readRegistry(ctx.paths.stateDir),
     preloaded?.files ?? listManifestFiles(ctx.paths.manifestsDir),

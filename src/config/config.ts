@@ -1,8 +1,10 @@
 // config.yaml: every key optional, named after the kubelet's KubeletConfiguration (DESIGN.md §9).
 // Raw YAML in, one frozen ResolvedConfig out; bad values are positioned issues, never crashes.
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { parseDuration } from '../lib/duration.js';
+import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
+import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './defaults.js';
 
 export { DEFAULT_CONFIG, type ResolvedConfig };
@@ -44,6 +46,13 @@ function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined;
   for (const k of keys) {
+    if (isSeq(node) && /^\d+$/.test(k)) {
+      const item = node.items[Number(k)] as { range?: number[] } | undefined;
+      if (!item) break;
+      if (item.range) best = item.range[0];
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === k);
     if (!pair) break;
@@ -59,7 +68,7 @@ function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
 type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
 
 const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
-  'featureLabels', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
+  'featureLabels', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
 
 function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
   const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
@@ -88,6 +97,7 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
   if (fl !== undefined && fl !== null) {
     if (typeof fl === 'boolean') c.featureLabels = fl; else report('featureLabels', `expected true or false, got ${JSON.stringify(fl)}`);
   }
+  if (raw['registerWithTaints'] !== undefined && raw['registerWithTaints'] !== null) c.registerWithTaints = resolveTaints(raw['registerWithTaints'], report);
   const onExit = raw['onExit'];
   if (onExit !== undefined && onExit !== null) {
     if (onExit === 'keep' || onExit === 'stop') c.onExit = onExit; else report('onExit', `Unsupported value: ${JSON.stringify(onExit)}: supported values: "keep", "stop"`);
@@ -131,5 +141,30 @@ function resolveEviction(v: unknown, report: Report): Record<string, string> {
     if (typeof threshold !== 'string' || !QUANTITY_RE.test(threshold)) { report(path, `invalid threshold ${JSON.stringify(threshold)}: use a quantity (100Mi) or a percentage (10%)`, 'error', keys); continue; }
     out[signal] = threshold;
   }
+  return out;
+}
+
+/** registerWithTaints: a list of {key, value, effect}, each checked as `hostds taint` checks its arguments. */
+function resolveTaints(v: unknown, report: Report): Taint[] {
+  if (!Array.isArray(v)) { report('registerWithTaints', 'expected a list of taints ({key, value, effect})'); return []; }
+  const out: Taint[] = [];
+  v.forEach((item, i) => {
+    const path = `registerWithTaints[${i}]`;
+    const at = (field: string): string[] => ['registerWithTaints', String(i), field];
+    const t = asRecord(item, path, report);
+    const key = t['key'];
+    const value = t['value'] ?? '';
+    const effect = t['effect'];
+    if (typeof key !== 'string' || isQualifiedName(key).length > 0) {
+      report(`${path}.key`, typeof key === 'string' ? `invalid taint key "${key}": ${isQualifiedName(key).join('; ')}` : 'required: a taint key', 'error', at('key')); return;
+    }
+    if (typeof value !== 'string' || isValidLabelValue(value).length > 0) {
+      report(`${path}.value`, typeof value === 'string' ? `invalid taint value "${value}": ${isValidLabelValue(value).join('; ')}` : 'expected a string', 'error', at('value')); return;
+    }
+    if (typeof effect !== 'string' || !TAINT_EFFECTS.includes(effect as TaintEffect)) {
+      report(`${path}.effect`, `Unsupported value: ${JSON.stringify(effect)}: supported values: ${TAINT_EFFECTS.map((e) => `"${e}"`).join(', ')}`, 'error', at('effect')); return;
+    }
+    out.push({ key, ...(value === '' ? {} : { value }), effect: effect as TaintEffect });
+  });
   return out;
 }

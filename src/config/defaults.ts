@@ -1,5 +1,6 @@
 // The resolved shape of config.yaml and its defaults, apart from the parser so that commands
 // without a config file never load the YAML library for it.
+import type { Taint } from '../manifest/types.js';
 
 export interface ResolvedConfig {
   nodeName?: string;
@@ -8,6 +9,8 @@ export interface ResolvedConfig {
   nodeStatusUpdateFrequencyMs: number;
   nodefsPaths: readonly string[];
   featureLabels: boolean;
+  /** The kubelet's registerWithTaints: taints this host always has, besides node.yaml's. */
+  registerWithTaints: readonly Taint[];
   onExit: 'keep' | 'stop';
   restartBackoff: { initialMs: number; maxMs: number; resetMs: number };
   logs: { maxSize: string; maxFiles: number; checkIntervalMs: number };
@@ -21,6 +24,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
   nodeStatusUpdateFrequencyMs: 10_000,
   nodefsPaths: Object.freeze([]) as readonly string[],
   featureLabels: true,
+  registerWithTaints: Object.freeze([]) as readonly Taint[],
   onExit: 'keep',
   restartBackoff: Object.freeze({ initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }),
   logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5, checkIntervalMs: 10_000 }),

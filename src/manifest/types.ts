@@ -93,6 +93,8 @@ export interface PodSpec {
   hostNetwork?: boolean;
   restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
+  /** system-node-critical and system-cluster-critical are admitted under disk or PID pressure. */
+  priorityClassName?: string;
   [field: string]: unknown;
 }
 
@@ -121,10 +123,23 @@ export interface DaemonSet {
   spec: DaemonSetSpec;
 }
 
+/** A node condition as scheduling and explanations read it (host/conditions.ts has the full shape). */
+export interface NodeConditionSummary {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
 /** This host as a Kubernetes Node: only what scheduling and display need. */
 export interface NodeView {
   name: string;
   labels: Record<string, string>;
+  /** The user's taints (node.yaml). */
   taints: Taint[];
   unschedulable: boolean;
+  /** Taints the host sets itself: one per active condition, and config's registerWithTaints. */
+  derivedTaints?: Taint[];
+  /** MemoryPressure, DiskPressure, ...: admission and the explanations of `why` read them. */
+  conditions?: NodeConditionSummary[];
 }

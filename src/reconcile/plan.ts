@@ -3,6 +3,7 @@
 // update.go rollingUpdate/OnDelete), for one node and with maxSurge 0: an outdated pod is stopped
 // first and its replacement created once it is gone, so two never run at once.
 import type { PodRecord } from '../pods/types.js';
+import { podEvictAt, type NoExecuteDeadline } from '../schedule/decide.js';
 
 export type UpdateStrategyType = 'RollingUpdate' | 'OnDelete';
 
@@ -12,6 +13,8 @@ export interface PlanPlacement {
   shouldContinueRunning: boolean;
   /** Failing rules tell a NoExecute eviction apart from a node that no longer matches. */
   rules?: readonly { ok: boolean; code: string; message?: string }[];
+  /** Tolerated NoExecute taints with tolerationSeconds: a running pod is evicted when one runs out. */
+  noExecuteDeadlines?: readonly NoExecuteDeadline[];
 }
 
 export interface DesiredDaemonSet {
@@ -29,7 +32,7 @@ export interface DesiredDaemonSet {
 export interface PlanInput {
   daemonSets: readonly DesiredDaemonSet[];
   pods: readonly PodRecord[];
-  /** Epoch ms; unused by today's rules, kept so time-based rules need no signature change. */
+  /** Epoch ms: NoExecute tolerationSeconds are counted against it. */
   now: number;
 }
 
@@ -49,6 +52,8 @@ export interface Plan {
   /** Pods already stopping (deletionTimestamp set): neither kept nor deleted again. */
   terminating: string[];
   waiting: PlannedWait[];
+  /** The earliest future eviction of a kept pod (tolerationSeconds): when to plan again. */
+  nextEvictionAt?: number;
 }
 
 export function keyOfPod(pod: Pick<PodRecord, 'daemonSet'>): string {
@@ -89,7 +94,7 @@ function planDelete(pod: PodRecord, code: DeleteCode, reason: string): PlannedDe
 }
 
 /** One DaemonSet's pods (live ones sorted oldest first) → its part of the plan. */
-function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: PodRecord[], plan: Plan): void {
+function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: PodRecord[], plan: Plan, now: number): void {
   if (!ds.placement.shouldContinueRunning) {
     const { code, reason } = describeStop(ds);
     for (const pod of live) plan.delete.push(planDelete(pod, code, reason));
@@ -109,6 +114,14 @@ function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: Pod
     }
     return;
   }
+  const deadlines = ds.placement.noExecuteDeadlines ?? [];
+  const evictAt = deadlines.length > 0 ? podEvictAt(deadlines, parseTime(oldest.creationTimestamp)) : undefined;
+  if (evictAt !== undefined && evictAt <= now) {
+    const which = deadlines.map((d) => `${d.taint} for ${d.seconds}s`).join(', ');
+    plan.delete.push(planDelete(oldest, 'NoExecuteTaint', `evicted: tolerationSeconds ran out (tolerated ${which})`));
+    return;
+  }
+  if (evictAt !== undefined) plan.nextEvictionAt = Math.min(plan.nextEvictionAt ?? Number.POSITIVE_INFINITY, evictAt);
   if (!isPodUpdated(oldest, ds) && ds.updateStrategyType === 'RollingUpdate') {
     // maxSurge 0: stop first; the next plan creates the replacement once this one is gone.
     plan.delete.push(planDelete(oldest, 'TemplateChanged',
@@ -142,7 +155,7 @@ export function computePlan(input: PlanInput): Plan {
   for (const ds of desired.values()) {
     const pods = groups.get(ds.key) ?? [];
     const live = sortOldestFirst(pods.filter((p) => p.deletionTimestamp === undefined));
-    planDaemonSet(ds, live, pods.filter((p) => p.deletionTimestamp !== undefined), plan);
+    planDaemonSet(ds, live, pods.filter((p) => p.deletionTimestamp !== undefined), plan, input.now);
   }
   for (const [key, pods] of groups) {
     if (desired.has(key)) continue;

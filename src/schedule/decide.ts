@@ -15,7 +15,7 @@ import { formatTaint, nodeTaints } from './node-taints.js';
 import { isBuiltinLabel } from '../host/builtin-labels.js';
 import { findUntoleratedTaints, isNoExecute, isNoScheduleOrNoExecute, minTolerationSeconds } from './tolerate.js';
 
-export type RuleName = 'nodeName' | 'nodeSelector' | 'nodeAffinity' | 'taints';
+export type RuleName = 'nodeName' | 'nodeSelector' | 'nodeAffinity' | 'taints' | 'admission';
 
 export type RuleCode =
   | 'NotSet' // the template sets no such constraint
@@ -28,7 +28,9 @@ export type RuleCode =
   | 'TaintsTolerated'
   | 'TolerationExpires' // tolerated, but a NoExecute toleration has tolerationSeconds
   | 'TaintNotTolerated' // an untolerated NoSchedule taint: not started, a running one stays
-  | 'NoExecuteTaintNotTolerated'; // an untolerated NoExecute taint: a running one is evicted
+  | 'NoExecuteTaintNotTolerated' // an untolerated NoExecute taint: a running one is evicted
+  | 'Admitted' // no disk or PID pressure, or the pod is critical
+  | 'NodeUnderPressure'; // DiskPressure or PIDPressure: a pod not yet running is not started
 
 export interface RuleResult {
   rule: RuleName;
@@ -50,11 +52,21 @@ export interface PlacementInput {
   now: number;
 }
 
+/** A tolerated NoExecute taint whose toleration has tolerationSeconds. */
+export interface NoExecuteDeadline {
+  taint: string;
+  /** The taint's timeAdded (epoch ms), or now when it has none. */
+  addedMs: number;
+  seconds: number;
+}
+
 export interface Placement {
   shouldRun: boolean;
   shouldContinueRunning: boolean;
   /** Epoch ms when a tolerated NoExecute taint's tolerationSeconds runs out. */
   evictAt?: number;
+  /** Per taint, for counting a pod's own deadline from the later of the taint and its start. */
+  noExecuteDeadlines?: NoExecuteDeadline[];
   tolerations: Toleration[];
   rules: RuleResult[];
 }
@@ -205,19 +217,72 @@ function fixTaint(taint: Taint, node: string, defaultsDisabled: boolean): string
   return `hostds taint node ${node} ${taint.key}:${taint.effect}-, or ${toleration}`;
 }
 
-/** The earliest moment a tolerated NoExecute taint runs out of tolerationSeconds. */
-function findEvictAt(taints: readonly Taint[], tolerations: readonly Toleration[], now: number): number | undefined {
-  let evictAt: number | undefined;
+/** Every tolerated NoExecute taint whose toleration runs out after tolerationSeconds. */
+function findDeadlines(taints: readonly Taint[], tolerations: readonly Toleration[], now: number): NoExecuteDeadline[] {
+  const out: NoExecuteDeadline[] = [];
   for (const taint of taints.filter(isNoExecute)) {
     const seconds = minTolerationSeconds(taint, tolerations);
     if (seconds === null) continue;
     // Without a timeAdded the taint counts as added now, as the taint manager does on first sight.
     const added = taint.timeAdded === undefined ? NaN : Date.parse(taint.timeAdded);
-    const at = (Number.isNaN(added) ? now : added) + seconds * 1000;
-    evictAt = evictAt === undefined ? at : Math.min(evictAt, at);
+    out.push({ taint: formatTaint(taint), addedMs: Number.isNaN(added) ? now : added, seconds });
   }
-  return evictAt;
+  return out;
 }
+
+/**
+ * When a pod started at `startMs` is evicted: the earliest deadline, each counted from the later
+ * of its taint's timeAdded and the pod's start (the taint manager times a pod from when it sees
+ * it, so a replacement gets its full tolerationSeconds rather than being evicted at once).
+ */
+export function podEvictAt(deadlines: readonly NoExecuteDeadline[], startMs: number): number | undefined {
+  let at: number | undefined;
+  for (const d of deadlines) {
+    const t = Math.max(d.addedMs, Number.isFinite(startMs) ? startMs : d.addedMs) + d.seconds * 1000;
+    at = at === undefined ? t : Math.min(at, t);
+  }
+  return at;
+}
+
+/** The pressure conditions under which the kubelet admits critical pods only. */
+const ADMISSION_CONDITIONS = ['DiskPressure', 'PIDPressure'];
+const CRITICAL_PRIORITY_CLASSES = new Set(['system-node-critical', 'system-cluster-critical']);
+
+/**
+ * The kubelet's admission (eviction manager Admit): under disk or PID pressure a pod that is not
+ * running yet is rejected unless it is critical. A running pod is not touched by this rule.
+ */
+function decideAdmission(node: NodeView, podSpec: PodSpec): RuleResult {
+  const rule = 'admission';
+  const active = (node.conditions ?? []).filter((c) => ADMISSION_CONDITIONS.includes(c.type) && c.status === 'True');
+  if (active.length === 0) return { rule, ok: true, code: 'Admitted', message: 'admission: no disk or PID pressure on this host' };
+  const what = active.map((c) => `${c.type} (${c.message})`).join('; ');
+  const priority = podSpec.priorityClassName ?? '';
+  if (CRITICAL_PRIORITY_CLASSES.has(priority)) {
+    return { rule, ok: true, code: 'Admitted', message: `admission: this host has ${what}, but priorityClassName ${priority} is critical and admitted` };
+  }
+  const relief = active.map((c) => c.type === 'DiskPressure' ? 'free disk space or inodes (hostds describe node shows where)' : 'end processes (PIDs are short)').join('; ');
+  return {
+    rule, ok: false, code: 'NodeUnderPressure',
+    message: `admission: this host has ${what}: a pod not yet running is not started unless it is critical (a running one keeps running)`,
+    fix: `${relief}; or set spec.template.spec.priorityClassName: system-node-critical`,
+  };
+}
+
+/** What a condition taint stands for, from the condition itself: `MemoryPressure: kubelet has insufficient ...`. */
+function conditionDetail(taint: Taint, node: NodeView): string {
+  if (!CONDITION_TAINTS.has(taint.key)) return '';
+  const type = CONDITION_OF_TAINT[taint.key];
+  const c = (node.conditions ?? []).find((x) => x.type === type && x.status === 'True');
+  return c ? ` (${c.type}: ${c.message})` : '';
+}
+
+const CONDITION_OF_TAINT: Record<string, string> = {
+  [TAINT_NODE_MEMORY_PRESSURE]: 'MemoryPressure',
+  [TAINT_NODE_DISK_PRESSURE]: 'DiskPressure',
+  [TAINT_NODE_PID_PRESSURE]: 'PIDPressure',
+  [TAINT_NODE_NETWORK_UNAVAILABLE]: 'NetworkUnavailable',
+};
 
 function describeTolerated(taints: readonly Taint[], evictAt: number | undefined, now: number): RuleResult {
   const rule = 'taints';
@@ -236,16 +301,16 @@ function describeTolerated(taints: readonly Taint[], evictAt: number | undefined
   return { rule, ok: true, code: 'TolerationExpires', message: parts.join('; ') };
 }
 
-function decideTaints(untolerated: readonly Taint[], node: string, defaultsDisabled: boolean): RuleResult {
+function decideTaints(untolerated: readonly Taint[], node: NodeView, defaultsDisabled: boolean): RuleResult {
   const noExecute = untolerated.some(isNoExecute);
   const consequence = noExecute
     ? 'the daemon is not started here, and a running one is stopped'
     : 'the daemon is not started here (one already running keeps running)';
-  const names = untolerated.map((t) => `taint ${formatTaint(t)} is not tolerated`).join('; ');
+  const names = untolerated.map((t) => `taint ${formatTaint(t)}${conditionDetail(t, node)} is not tolerated`).join('; ');
   return {
     rule: 'taints', ok: false, code: noExecute ? 'NoExecuteTaintNotTolerated' : 'TaintNotTolerated',
     message: `${names}: ${consequence}`,
-    fix: untolerated.map((t) => fixTaint(t, node, defaultsDisabled)).join('; '),
+    fix: untolerated.map((t) => fixTaint(t, node.name, defaultsDisabled)).join('; '),
   };
 }
 
@@ -258,16 +323,24 @@ export function decidePlacement(input: PlacementInput): Placement {
   const untolerated = findUntoleratedTaints(taints, tolerations, isNoScheduleOrNoExecute);
   const pinned = input.nodeName ?? podSpec.nodeName ?? '';
   const placeable = (pinned === '' || pinned === node.name) && affinity.ok;
-  const shouldRun = placeable && untolerated.length === 0;
+  const admission = decideAdmission(node, podSpec);
+  const deadlines = placeable && !untolerated.some(isNoExecute) ? findDeadlines(taints, tolerations, now) : [];
+  // tolerationSeconds 0 evicts at once: a replacement would be evicted as soon as started, so none is.
+  const evictsAtOnce = deadlines.some((d) => d.seconds <= 0);
+  const shouldRun = placeable && untolerated.length === 0 && admission.ok && !evictsAtOnce;
   const shouldContinueRunning = placeable && !untolerated.some(isNoExecute);
-  const evictAt = shouldContinueRunning ? findEvictAt(taints, tolerations, now) : undefined;
+  const evictAt = shouldContinueRunning ? podEvictAt(deadlines, Number.NaN) : undefined;
   const rules = [
     decideNodeName(pinned, node.name),
     decideNodeSelector(affinity.nodeSelector, node.name),
     decideNodeAffinity(affinity.affinity, node.name),
     untolerated.length === 0
       ? describeTolerated(taints, evictAt, now)
-      : decideTaints(untolerated, node.name, hasDefaultTolerationsDisabled(input.annotations)),
+      : decideTaints(untolerated, node, hasDefaultTolerationsDisabled(input.annotations)),
+    admission,
   ];
-  return { shouldRun, shouldContinueRunning, ...(evictAt === undefined ? {} : { evictAt }), tolerations, rules };
+  return {
+    shouldRun, shouldContinueRunning, ...(evictAt === undefined ? {} : { evictAt }),
+    ...(deadlines.length > 0 ? { noExecuteDeadlines: deadlines } : {}), tolerations, rules,
+  };
 }

@@ -6,11 +6,15 @@ import { TAINT_NODE_UNSCHEDULABLE } from './default-tolerations.js';
 
 export const UNSCHEDULABLE_TAINT: Readonly<Taint> = Object.freeze({ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
 
-/** The node's own taints, plus the unschedulable taint while it is cordoned (never twice). */
+/**
+ * The user's taints, then the host's own (conditions, registerWithTaints), plus the unschedulable
+ * taint while cordoned; a key and effect the user already set is not added twice.
+ */
 export function nodeTaints(node: NodeView): Taint[] {
   const taints = node.taints.map((t) => ({ ...t }));
-  const hasCordonTaint = taints.some((t) => t.key === TAINT_NODE_UNSCHEDULABLE && t.effect === 'NoSchedule');
-  if (node.unschedulable && !hasCordonTaint) taints.push({ ...UNSCHEDULABLE_TAINT });
+  const has = (key: string, effect: string): boolean => taints.some((t) => t.key === key && t.effect === effect);
+  for (const t of node.derivedTaints ?? []) if (!has(t.key, t.effect)) taints.push({ ...t });
+  if (node.unschedulable && !has(TAINT_NODE_UNSCHEDULABLE, 'NoSchedule')) taints.push({ ...UNSCHEDULABLE_TAINT });
   return taints;
 }
 

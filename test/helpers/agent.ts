@@ -54,9 +54,12 @@ export async function prepareRoot(manifests: Record<string, string> = {}, config
   return root;
 }
 
-export async function startAgent(root: string, args: string[] = []): Promise<AgentProcess> {
+/** `prefix` runs the agent through a wrapper, e.g. `['ip', 'netns', 'exec', NAME]` (which execs, keeping the pid). */
+export async function startAgent(root: string, args: string[] = [], prefix: string[] = []): Promise<AgentProcess> {
   roots.add(root);
-  const child = spawn(process.execPath, [BIN, '--root', root, '--node-name', NODE, 'agent', ...args], {
+  const argv = [process.execPath, BIN, '--root', root, '--node-name', NODE, 'agent', ...args];
+  const [cmd, ...rest] = [...prefix, ...argv] as [string, ...string[]];
+  const child = spawn(cmd, rest, {
     cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOSTDS_LOG_LEVEL: 'debug' },
   });
   agents.add(child);

@@ -25,7 +25,10 @@ describe('control API', () => {
     expect(dsList.body.items[0]).toMatchObject({ kind: 'DaemonSet', metadata: { name: 'a' }, status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1 } });
     const pods = await get('/api/v1/pods');
     expect(pods.body.items[0]).toMatchObject({ kind: 'Pod', metadata: { name: pod!.name, ownerReferences: [{ kind: 'DaemonSet', name: 'a' }] }, spec: { nodeName: 'h1' }, status: { phase: 'Running' } });
-    expect((await get('/api/v1/nodes/h1')).body).toMatchObject({ kind: 'Node', status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    const nodeObj = (await get('/api/v1/nodes/h1')).body as { kind: string; status: { conditions: { type: string; status: string }[] } };
+    expect(nodeObj.kind).toBe('Node');
+    expect(nodeObj.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+    expect(nodeObj.status.conditions.find((c) => c.type === 'MemoryPressure')).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientMemory' });
     await waitFor(async () => (await get(`/api/v1/namespaces/default/pods/${pod!.name}/log`)).body.includes('READY pid='), 5000, 'log over the API');
     const missing = await get('/api/v1/namespaces/default/pods/nope');
     expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404 } });

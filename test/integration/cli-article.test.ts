@@ -28,7 +28,7 @@ describe('the article, step by step', () => {
 
     r = await hostds('get', 'node', '--show-labels');
     expect(r.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+LABELS$/m);
-    expect(r.stdout).toMatch(/^h1\s+NotReady\s+<none>\s+\S+\s+v\d+\.\d+\.\d+-hostds\s+beta\.kubernetes\.io\/arch=\w+,beta\.kubernetes\.io\/os=linux,kubernetes\.io\/arch=\w+,kubernetes\.io\/hostname=h1,kubernetes\.io\/os=linux$/m);
+    expect(r.stdout).toMatch(/^h1\s+NotReady\s+<none>\s+\S+\s+v\d+\.\d+\.\d+-hostds\s+beta\.kubernetes\.io\/arch=\w+,beta\.kubernetes\.io\/os=linux,(feature\.node\.kubernetes\.io\/[^,=]+=[^,]*,)+kubernetes\.io\/arch=\w+,kubernetes\.io\/hostname=h1,kubernetes\.io\/os=linux$/m);
 
     expect(await hostds('label', 'nodes', 'h1', 'k8s.51reboot.com/disk=ssd')).toMatchObject({ code: 0, stdout: 'node/h1 labeled\n' });
     r = await hostds('get', 'node', '--show-labels');

@@ -99,7 +99,9 @@ describe('get nodes', () => {
     expect(node).toMatchObject({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'h1' }, spec: { unschedulable: true } });
     expect(node.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': 'h1', 'kubernetes.io/os': 'linux' });
     expect(node.spec.taints).toEqual([{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]);
-    expect(node.status.conditions).toMatchObject([{ type: 'Ready', status: 'Unknown' }]);
+    // Measured once by the command (no agent): the pressure conditions, then Ready Unknown.
+    expect(node.status.conditions.map((c: { type: string }) => c.type)).toEqual(['NetworkUnavailable', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready']);
+    expect(node.status.conditions.at(-1)).toMatchObject({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown' });
     const one = JSON.parse((await hostds('get', 'node', 'h1', '-o', 'json')).stdout);
     expect(one.kind).toBe('Node');
   });
@@ -163,7 +165,7 @@ describe('why', () => {
     expect(r.stdout).toMatch(/fix: .*hostds taint node h1 maint:NoExecute-/);
     const j = JSON.parse((await hostds('why', 'ds', 'a', '-o', 'json')).stdout);
     expect(j).toMatchObject({ desired: 0, shouldRun: false, shouldContinueRunning: false, node: 'h1' });
-    expect(j.rules.map((x: { rule: string; ok: boolean }) => [x.rule, x.ok])).toEqual([['nodeName', true], ['nodeSelector', true], ['nodeAffinity', true], ['taints', false]]);
+    expect(j.rules.map((x: { rule: string; ok: boolean }) => [x.rule, x.ok])).toEqual([['nodeName', true], ['nodeSelector', true], ['nodeAffinity', true], ['taints', false], ['admission', true]]);
   });
 
   test('a NoSchedule taint blocks a new pod but lets a running one continue', async () => {

@@ -8,7 +8,7 @@ import { REPO } from '../helpers/cli.js';
 const PURE: { dir: string; match: RegExp }[] = [
   { dir: 'src/schedule', match: /\.ts$/ },
   { dir: 'src/manifest', match: /^(validate.*|normalize|shape|known-fields|issues|k8s-names|types)\.ts$/ },
-  { dir: 'src/host', match: /^node-edit.*\.ts$/ },
+  { dir: 'src/host', match: /^(node-edit.*|conditions|discovered-labels)\.ts$/ },
   { dir: 'src/lib', match: /^duration\.ts$/ },
   { dir: 'src/pods', match: /\.ts$/ },
   { dir: 'src/reconcile', match: /\.ts$/ },

@@ -20,8 +20,8 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
     log,
   });
   await agent.start();
-  // SIGHUP re-reads everything (a systemd ExecReload), it never stops the daemons.
-  process.on('SIGHUP', () => void agent.reconcile('SIGHUP'));
+  // SIGHUP re-reads everything, host facts included (a systemd ExecReload); it never stops the daemons.
+  process.on('SIGHUP', () => void agent.reload());
   const signal = await new Promise<string>((resolve) => {
     for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
   });

@@ -17,6 +17,7 @@ import { describePod, formatEvents } from './describe-pod.js';
 import { daemonSetCounts, podPhase } from '../../pods/display.js';
 import { scheduledPods } from '../objects.js';
 import { eventsFor } from '../../observe/events.js';
+import { humanDuration } from '../../lib/duration.js';
 
 export async function runDescribe(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
   const [first, ...rest] = args;
@@ -28,7 +29,7 @@ export async function runDescribe(ctx: Context, args: string[], namespace: strin
   const view = await loadHostView(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   if (kind === 'nodes') {
-    ctx.io.out(describeNode(view));
+    ctx.io.out(describeNode(view, ctx.now));
     return 0;
   }
   const ns = namespace ?? 'default';
@@ -150,12 +151,25 @@ export function formatTolerations(ts: readonly Toleration[], indent: number): st
   }).join('\n');
 }
 
-function formatTaints(ts: readonly Taint[], indent: number): string {
+/** `from` marks the host's own taints with where they come from, so an operator does not try to remove them. */
+function formatTaints(ts: readonly Taint[], indent: number, from: Record<string, string> = {}): string {
   if (ts.length === 0) return '<none>';
-  return ts.map((t, i) => `${i === 0 ? '' : ' '.repeat(indent)}${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join('\n');
+  return ts.map((t, i) => {
+    const origin = from[`${t.key}:${t.effect}`];
+    return `${i === 0 ? '' : ' '.repeat(indent)}${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}${origin ? `  (set by hostds: ${origin})` : ''}`;
+  }).join('\n');
 }
 
-function describeNode(view: HostView): string {
+/** Each measured signal against its threshold, as `describe node` prints what the kubelet decides on. */
+function formatPressure(status: NonNullable<HostView['node']['status']>): string[] {
+  const rows = status.conditions.flatMap((c) => (c.observed ?? []).map((o) => [o.signal, o.value, o.threshold, o.path ?? '', c.type]));
+  const when = status.measurement ? new Date(status.measurement.atMs).toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never';
+  const head = `Pressure (measured ${when}; a condition clears once its threshold has not been met for ${humanDuration(status.transitionPeriodMs)}):`;
+  if (rows.length === 0) return [head, '  <none measured>'];
+  return [head, indentBlock(formatTable(['Signal', 'Value', 'Threshold', 'Path', 'Condition'], rows), 2)];
+}
+
+function describeNode(view: HostView, now: number): string {
   const n = view.node;
   const info = nodeInfo(view.facts);
   const conditions = nodeConditions(view);
@@ -165,11 +179,12 @@ function describeNode(view: HostView): string {
     field('Labels', formatMapLines(n.view.labels, 20), 20),
     field('Annotations', formatMapLines(n.annotations, 20), 20),
     field('CreationTimestamp', new Date(n.creationTimestampMs).toUTCString(), 20),
-    field('Taints', formatTaints(displayedTaints(n), 20), 20),
+    field('Taints', formatTaints(displayedTaints(n), 20, n.status?.derivedFrom), 20),
     field('Unschedulable', String(n.view.unschedulable), 20),
     'Conditions:',
     indentBlock(formatTable(['Type', 'Status', 'LastHeartbeatTime', 'LastTransitionTime', 'Reason', 'Message'],
       conditions.map((c) => [c.type, c.status, c.lastHeartbeatTime ?? '-', c.lastTransitionTime ?? '-', c.reason, c.message])), 2),
+    ...(n.status ? formatPressure(n.status) : []),
     'Addresses:',
     indentBlock(formatTable(['', ''], nodeAddresses(n.view.name, view.facts).map((a) => [`${a.type}:`, a.address])).replace(/^\s*\n/, ''), 2),
     'System Info:',
@@ -189,7 +204,7 @@ function describeNode(view: HostView): string {
     });
     out.push(indentBlock(formatTable(['Namespace', 'Name', 'Desired', 'Why'], rows), 2));
   }
-  out.push('Events:              <none>');
+  out.push(formatEvents(eventsFor(view.events, 'Node', n.view.name), now));
   return out.join('\n') + '\n';
 }
 

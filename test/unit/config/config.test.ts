@@ -49,3 +49,30 @@ describe('config.yaml', () => {
     expect(issues).toMatchObject([{ severity: 'warning', path: 'nodename', line: 1, col: 11 }]);
   });
 });
+
+describe('config.yaml registerWithTaints', () => {
+  test('taints as the kubelet registers them', () => {
+    const { config, issues } = parseConfigText([
+      'registerWithTaints:',
+      '- {key: dedicated, value: infra, effect: NoSchedule}',
+      '- key: example.com/maintenance',
+      '  effect: NoExecute',
+    ].join('\n'), 'c.yaml');
+    expect(issues).toEqual([]);
+    expect(config.registerWithTaints).toEqual([
+      { key: 'dedicated', value: 'infra', effect: 'NoSchedule' },
+      { key: 'example.com/maintenance', effect: 'NoExecute' },
+    ]);
+  });
+
+  test.each([
+    { name: 'bad effect', text: 'registerWithTaints:\n- {key: a, effect: Never}', path: 'registerWithTaints[0].effect', line: 2, col: 20 },
+    { name: 'bad key', text: 'registerWithTaints:\n- key: a\n  effect: NoSchedule\n- key: "b c"\n  effect: NoSchedule', path: 'registerWithTaints[1].key', line: 4, col: 8 },
+    { name: 'bad value', text: 'registerWithTaints:\n- {key: a, value: "x y", effect: NoSchedule}', path: 'registerWithTaints[0].value', line: 2, col: 19 },
+    { name: 'not a list', text: 'registerWithTaints: {key: a}', path: 'registerWithTaints', line: 1, col: 21 },
+  ])('$name: positioned error', ({ text, path, line, col }) => {
+    const { issues } = parseConfigText(text, 'c.yaml');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ severity: 'error', path, line, col });
+  });
+});

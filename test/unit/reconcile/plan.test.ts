@@ -119,3 +119,26 @@ describe('computePlan invariants (seeded random inputs)', () => {
     expect(computePlan({ ...input, now: 0 })).toEqual(plan);
   });
 });
+
+describe('computePlan: NoExecute tolerationSeconds (the taint manager)', () => {
+  const START = Date.parse('2024-01-01T00:00:00Z'); // pod() creationTimestamp
+  const tolerated = (addedMs: number, seconds: number): PlanPlacement => ({ ...RUN, noExecuteDeadlines: [{ taint: 'k=v:NoExecute', addedMs, seconds }] });
+
+  test.each([
+    { name: 'before the deadline: kept, and the deadline is when to plan again', placement: tolerated(START + 10_000, 30), now: START + 20_000, want: ['keep a-0'], next: START + 40_000 },
+    { name: 'at the deadline: evicted', placement: tolerated(START + 10_000, 30), now: START + 40_000, want: ['delete a-0 NoExecuteTaint'], next: undefined },
+    { name: 'a taint older than the pod counts from the pod start', placement: tolerated(START - 3_600_000, 30), now: START + 29_000, want: ['keep a-0'], next: START + 30_000 },
+    { name: 'tolerationSeconds 0: evicted at once', placement: { ...tolerated(START, 0), shouldRun: false }, now: START, want: ['delete a-0 NoExecuteTaint'], next: undefined },
+    { name: 'the taint went away: no deadline, kept', placement: RUN, now: START + 3_600_000, want: ['keep a-0'], next: undefined },
+  ])('$name', ({ placement, now, want, next }) => {
+    const plan = computePlan({ daemonSets: [ds('a', { placement })], pods: [pod('a-0', 'a')], now });
+    expect(summarize(plan)).toEqual(want);
+    expect(plan.nextEvictionAt).toBe(next);
+    if (want[0]?.startsWith('delete')) expect(plan.delete[0]!.reason).toMatch(/^evicted: tolerationSeconds ran out \(tolerated k=v:NoExecute for \d+s\)$/);
+  });
+
+  test('no pod yet: created (its own countdown starts when it does)', () => {
+    const plan = computePlan({ daemonSets: [ds('a', { placement: tolerated(START, 30) })], pods: [], now: START + 3_600_000 });
+    expect(summarize(plan)).toEqual(['create default/a Missing']);
+  });
+});

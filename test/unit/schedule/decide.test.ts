@@ -87,29 +87,29 @@ describe('decidePlacement: shouldRun and shouldContinueRunning (NodeShouldRunDae
 
 describe('decidePlacement: one rule result per rule, in order', () => {
   const rows: { name: string; input: Partial<PlacementInput>; codes: RuleCode[] }[] = [
-    { name: 'nothing set on an untainted host', input: {}, codes: ['NotSet', 'NotSet', 'NotSet', 'NoTaints'] },
+    { name: 'nothing set on an untainted host', input: {}, codes: ['NotSet', 'NotSet', 'NotSet', 'NoTaints', 'Admitted'] },
     {
       name: 'everything set and matching',
       input: { nodeName: 'test-node', podSpec: spec({ nodeSelector: { type: 'production' }, ...affinityIn('name', 'simple-daemon') }), node: node({ unschedulable: true }) },
-      codes: ['Matches', 'Matches', 'Matches', 'TaintsTolerated'],
+      codes: ['Matches', 'Matches', 'Matches', 'TaintsTolerated', 'Admitted'],
     },
     {
       name: 'every rule failing is reported, not just the first',
       input: { nodeName: 'x', podSpec: spec({ nodeSelector: { type: 'test' }, ...affinityIn('disk', 'ssd') }), node: node({ taints: [dedicated('NoExecute')] }) },
-      codes: ['NodeNameMismatch', 'NodeSelectorMismatch', 'NodeAffinityMismatch', 'NoExecuteTaintNotTolerated'],
+      codes: ['NodeNameMismatch', 'NodeSelectorMismatch', 'NodeAffinityMismatch', 'NoExecuteTaintNotTolerated', 'Admitted'],
     },
-    { name: 'a NoSchedule-only problem', input: { node: node({ taints: [dedicated('NoSchedule')] }) }, codes: ['NotSet', 'NotSet', 'NotSet', 'TaintNotTolerated'] },
+    { name: 'a NoSchedule-only problem', input: { node: node({ taints: [dedicated('NoSchedule')] }) }, codes: ['NotSet', 'NotSet', 'NotSet', 'TaintNotTolerated', 'Admitted'] },
     {
       name: 'an affinity whose only term is invalid',
       input: { podSpec: spec({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }] } } } }) },
-      codes: ['NotSet', 'NotSet', 'NodeAffinityInvalid', 'NoTaints'],
+      codes: ['NotSet', 'NotSet', 'NodeAffinityInvalid', 'NoTaints', 'Admitted'],
     },
   ];
   test.each(rows)('$name', ({ input, codes }) => {
     const { rules } = decide(input);
-    expect(rules.map((r) => r.rule)).toEqual(['nodeName', 'nodeSelector', 'nodeAffinity', 'taints']);
+    expect(rules.map((r) => r.rule)).toEqual(['nodeName', 'nodeSelector', 'nodeAffinity', 'taints', 'admission']);
     expect(rules.map((r) => r.code)).toEqual(codes);
-    expect(rules.map((r) => r.ok)).toEqual(codes.map((c) => !/Mismatch|Invalid|NotTolerated/.test(c)));
+    expect(rules.map((r) => r.ok)).toEqual(codes.map((c) => !/Mismatch|Invalid|NotTolerated|UnderPressure/.test(c)));
   });
 });
 
@@ -292,5 +292,97 @@ describe('nodeTaints', () => {
   ];
   test.each(rows)('$name', ({ view, want }) => {
     expect(nodeTaints(view)).toEqual(want);
+  });
+});
+
+describe('decidePlacement: conditions of the host (issue 5)', () => {
+  const pressure = (type: string, message = `${type} message`) => ({ type, status: 'True' as const, reason: 'R', message });
+  const memTaint: Taint = { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' };
+  const diskTaint: Taint = { key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' };
+  const netTaint: Taint = { key: 'node.kubernetes.io/network-unavailable', effect: 'NoSchedule' };
+  const rows: { name: string; input: Partial<PlacementInput>; run: boolean; keep: boolean; admission: RuleCode }[] = [
+    { name: 'no conditions: admitted', input: {}, run: true, keep: true, admission: 'Admitted' },
+    { name: 'DiskPressure: a new pod is not admitted, a running one stays',
+      input: { node: node({ conditions: [pressure('DiskPressure')], derivedTaints: [diskTaint] }) }, run: false, keep: true, admission: 'NodeUnderPressure' },
+    { name: 'PIDPressure: same', input: { node: node({ conditions: [pressure('PIDPressure')] }) }, run: false, keep: true, admission: 'NodeUnderPressure' },
+    { name: 'DiskPressure and system-node-critical: admitted',
+      input: { podSpec: spec({ priorityClassName: 'system-node-critical' }), node: node({ conditions: [pressure('DiskPressure')], derivedTaints: [diskTaint] }) },
+      run: true, keep: true, admission: 'Admitted' },
+    { name: 'DiskPressure and system-cluster-critical: admitted',
+      input: { podSpec: spec({ priorityClassName: 'system-cluster-critical' }), node: node({ conditions: [pressure('DiskPressure')] }) }, run: true, keep: true, admission: 'Admitted' },
+    { name: 'DiskPressure and another priority class: not admitted',
+      input: { podSpec: spec({ priorityClassName: 'high' }), node: node({ conditions: [pressure('DiskPressure')] }) }, run: false, keep: true, admission: 'NodeUnderPressure' },
+    { name: 'MemoryPressure alone does not block admission (its taint is tolerated by default)',
+      input: { node: node({ conditions: [pressure('MemoryPressure')], derivedTaints: [memTaint] }) }, run: true, keep: true, admission: 'Admitted' },
+    { name: 'MemoryPressure with default tolerations off: waits, keeps running',
+      input: { annotations: NONE, node: node({ conditions: [pressure('MemoryPressure')], derivedTaints: [memTaint] }) }, run: false, keep: true, admission: 'Admitted' },
+    { name: 'NetworkUnavailable: a non-hostNetwork pod waits', input: { node: node({ conditions: [pressure('NetworkUnavailable')], derivedTaints: [netTaint] }) },
+      run: false, keep: true, admission: 'Admitted' },
+    { name: 'NetworkUnavailable: a hostNetwork pod runs',
+      input: { podSpec: spec({ hostNetwork: true }), node: node({ conditions: [pressure('NetworkUnavailable')], derivedTaints: [netTaint] }) }, run: true, keep: true, admission: 'Admitted' },
+    { name: 'a False condition is no pressure', input: { node: node({ conditions: [{ ...pressure('DiskPressure'), status: 'False' }] }) }, run: true, keep: true, admission: 'Admitted' },
+  ];
+  test.each(rows)('$name', ({ input, run, keep, admission }) => {
+    const p = decide(input);
+    expect([p.shouldRun, p.shouldContinueRunning]).toEqual([run, keep]);
+    expect(p.rules.find((r) => r.rule === 'admission')?.code).toBe(admission);
+  });
+
+  test('why names the condition and its figures when its taint is the reason', () => {
+    const message = 'kubelet has insufficient memory available (memory.available 80Mi < 100Mi)';
+    const p = decide({ annotations: NONE, node: node({ conditions: [pressure('MemoryPressure', message)], derivedTaints: [memTaint] }) });
+    const taints = p.rules.find((r) => r.rule === 'taints')!;
+    expect(taints.message).toContain(`taint node.kubernetes.io/memory-pressure:NoSchedule (MemoryPressure: ${message}) is not tolerated`);
+    expect(taints.fix).toContain('this host sets node.kubernetes.io/memory-pressure itself');
+  });
+
+  test('admission says what to do', () => {
+    const p = decide({ node: node({ conditions: [pressure('DiskPressure', 'kubelet has disk pressure (nodefs.available 4% < 10% on /)')] }) });
+    const rule = p.rules.find((r) => r.rule === 'admission')!;
+    expect(rule.message).toBe('admission: this host has DiskPressure (kubelet has disk pressure (nodefs.available 4% < 10% on /)): a pod not yet running is not started unless it is critical (a running one keeps running)');
+    expect(rule.fix).toContain('priorityClassName: system-node-critical');
+  });
+
+  test('derived taints join the user\'s, never twice', () => {
+    const t = nodeTaints(node({ taints: [memTaint, dedicated('NoSchedule')], derivedTaints: [memTaint, diskTaint], unschedulable: true }));
+    expect(t.map((x) => `${x.key}:${x.effect}`)).toEqual([
+      'node.kubernetes.io/memory-pressure:NoSchedule', 'dedicated:NoSchedule', 'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule',
+    ]);
+  });
+});
+
+describe('decidePlacement: NoExecute deadlines per pod', () => {
+  const added = '2024-05-01T09:59:00Z';
+  const taint: Taint = { key: 'maintenance', effect: 'NoExecute', timeAdded: added };
+  const tol = (seconds?: number) => ({ key: 'maintenance', operator: 'Exists' as const, effect: 'NoExecute' as const, ...(seconds === undefined ? {} : { tolerationSeconds: seconds }) });
+
+  test('a toleration with tolerationSeconds gives a deadline counted from the taint, or from a later pod start', async () => {
+    const { podEvictAt } = await import('../../../src/schedule/decide.js');
+    const p = decide({ podSpec: spec({ tolerations: [tol(30)] }), node: node({ taints: [taint] }) });
+    expect(p.shouldRun).toBe(true);
+    expect(p.noExecuteDeadlines).toEqual([{ taint: 'maintenance:NoExecute', addedMs: Date.parse(added), seconds: 30 }]);
+    expect(p.evictAt).toBe(Date.parse(added) + 30_000);
+    // A pod started before the taint: counted from the taint.
+    expect(podEvictAt(p.noExecuteDeadlines!, Date.parse(added) - 60_000)).toBe(Date.parse(added) + 30_000);
+    // A replacement started after: it gets its full 30 s.
+    expect(podEvictAt(p.noExecuteDeadlines!, T0)).toBe(T0 + 30_000);
+  });
+
+  test('the minimum over several tolerated NoExecute taints', async () => {
+    const { podEvictAt } = await import('../../../src/schedule/decide.js');
+    const other: Taint = { key: 'other', effect: 'NoExecute', timeAdded: added };
+    const p = decide({ podSpec: spec({ tolerations: [tol(300), { key: 'other', operator: 'Exists', tolerationSeconds: 60 }] }), node: node({ taints: [taint, other] }) });
+    expect(podEvictAt(p.noExecuteDeadlines!, 0)).toBe(Date.parse(added) + 60_000);
+  });
+
+  test('no tolerationSeconds: no deadline; an untolerated NoExecute taint: no deadline, stop now', () => {
+    expect(decide({ podSpec: spec({ tolerations: [tol()] }), node: node({ taints: [taint] }) }).noExecuteDeadlines).toBeUndefined();
+    const p = decide({ node: node({ taints: [taint] }) });
+    expect([p.shouldRun, p.shouldContinueRunning, p.noExecuteDeadlines]).toEqual([false, false, undefined]);
+  });
+
+  test('tolerationSeconds 0 keeps a replacement from starting (it would be evicted at once)', () => {
+    const p = decide({ podSpec: spec({ tolerations: [tol(0)] }), node: node({ taints: [taint] }) });
+    expect([p.shouldRun, p.shouldContinueRunning]).toEqual([false, true]);
   });
 });
