@@ -12,7 +12,7 @@ import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult, ty
 import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
-import { NodeStatusTracker } from '../host/node-status.js';
+import { NodeStatusTracker, nodefsPathsFor } from '../host/node-status.js';
 import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
@@ -408,7 +408,11 @@ export class Agent {
     if (this.measuring) return this.measuring;
     this.measuring = (async () => {
       const before = this.nodeStatus.status(this.ctx.config).conditions;
-      const changed = await this.nodeStatus.refresh(this.ctx.config, this.ctx.paths);
+      // A statfs on a dead network mount never returns: say so once, and start no second one
+      // meanwhile (each would hold another of libuv's four threads).
+      const slow = setTimeout(() => this.log.warn({ nodefsPaths: nodefsPathsFor(this.ctx.config, this.ctx.paths) },
+        'measuring node conditions takes over 10 s (a hung filesystem?); conditions keep their last status'), 10_000);
+      const changed = await this.nodeStatus.refresh(this.ctx.config, this.ctx.paths).finally(() => clearTimeout(slow));
       if (!changed) return;
       const after = this.nodeStatus.status(this.ctx.config).conditions;
       for (const c of after) {
