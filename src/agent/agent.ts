@@ -81,6 +81,9 @@ export class Agent {
   private readonly nodeStatus: NodeStatusTracker;
   private conditionTimer: Timer | undefined;
   private evictionTimer: Timer | undefined;
+  /** New pods of a surge: a change of theirs may make the old pod's stop due. */
+  private awaitingAvailable = new Set<string>();
+  private surgeRecheck: Timer | undefined;
   private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
   private closed = false;
@@ -139,7 +142,12 @@ export class Agent {
       // What a container runtime gives every container: a PATH, HOME for the user, and the host name (hostNetwork).
       baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: hostname() },
       backoff: () => this.ctx.config.restartBackoff,
-      onChange: () => this.scheduleSave(),
+      onChange: (pod?: PodRecord) => {
+        this.scheduleSave();
+        if (pod && this.awaitingAvailable.has(pod.name) && !this.surgeRecheck) {
+          this.surgeRecheck = this.clock.setTimer(10, () => { this.surgeRecheck = undefined; void this.reconcile('surged pod changed'); });
+        }
+      },
       onEvent: (e) => this.event(e),
     });
     for (const pod of this.state.pods) {
@@ -283,16 +291,20 @@ export class Agent {
       const spec = ds.spec.template.spec;
       const placement = decidePlacement({ ...(spec.nodeName ? { nodeName: spec.nodeName } : {}), podSpec: spec, annotations: ds.metadata.annotations ?? {}, node: this.node!, now });
       return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: computeTemplateHash(ds.spec.template),
-        generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate', placement, last };
+        generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate',
+        maxSurge: surgeForOneNode(ds.spec.updateStrategy?.rollingUpdate?.maxSurge), minReadySeconds: ds.spec.minReadySeconds ?? 0, placement, last };
     });
     // Every pod, terminating ones included: the plan waits for those before creating a replacement.
     const plan = computePlan({ daemonSets: desired, pods: this.state.pods, now });
     this.evictionTimer?.cancel();
     this.evictionTimer = undefined;
-    if (plan.nextEvictionAt !== undefined) {
-      // tolerationSeconds run out then: plan again at that moment (and not before, as nothing else changes).
-      this.evictionTimer = this.clock.setTimer(Math.max(0, plan.nextEvictionAt - now) + 5, () => void this.reconcile('tolerationSeconds ran out'));
+    // Plan again when time alone changes the answer: tolerationSeconds running out, or a surged
+    // pod reaching minReadySeconds. Changes of the new pods themselves come through onChange.
+    const recheckAt = Math.min(plan.nextEvictionAt ?? Infinity, plan.availableAt ?? Infinity);
+    if (Number.isFinite(recheckAt)) {
+      this.evictionTimer = this.clock.setTimer(Math.max(0, recheckAt - now) + 5, () => void this.reconcile('time-based recheck'));
     }
+    this.awaitingAvailable = new Set(plan.waitingForAvailable);
     const unreadable = manifests.issues.some((i) => i.severity === 'error' && !manifests.rejected.some((r) => r.source.file === i.file));
     const planned = new Set<string>();
     for (const d of plan.delete) {
@@ -485,6 +497,7 @@ export class Agent {
     this.confirmTimer?.cancel();
     this.conditionTimer?.cancel();
     this.evictionTimer?.cancel();
+    this.surgeRecheck?.cancel();
     this.logTimes.close();
     // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
     await this.inFlight;
@@ -516,4 +529,11 @@ function nodeEventReason(c: NodeCondition): string | undefined {
     case 'Ready': return on ? 'NodeReady' : 'NodeNotReady';
   }
   return undefined;
+}
+
+/** maxSurge for a single node: percentages round up (as the controller scales them), so any positive value is 1. */
+function surgeForOneNode(v: number | string | undefined): number {
+  if (typeof v === 'number') return v > 0 ? 1 : 0;
+  if (typeof v === 'string') return Number.parseFloat(v) > 0 ? 1 : 0;
+  return 0;
 }

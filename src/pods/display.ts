@@ -250,9 +250,14 @@ function compareOldestFirst(a: PodRecord, b: PodRecord): number {
 }
 
 /** When the pod became ready: the latest container start (no Ready condition time is kept). */
-function readySince(pod: PodRecord): number {
+export function readySince(pod: PodRecord): number {
   const starts = pod.containers.map((c) => (c.startedAt === undefined ? NaN : Date.parse(c.startedAt)));
   return starts.some(Number.isNaN) ? Number.POSITIVE_INFINITY : Math.max(0, ...starts);
+}
+
+/** IsPodAvailable: ready, and for minReadySeconds 0 at once, else strictly longer than that. */
+export function isPodAvailable(pod: PodRecord, minReadySeconds: number, now: number): boolean {
+  return isPodReady(pod) && (minReadySeconds === 0 || readySince(pod) + minReadySeconds * 1000 < now);
 }
 
 /**
@@ -269,8 +274,7 @@ export function daemonSetCounts(
   const pod = counted[0];
   const current = placement.shouldRun && pod !== undefined;
   const ready = current && isPodReady(pod);
-  // IsPodAvailable: minReadySeconds 0 means available as soon as ready; else strictly after.
-  const available = ready && (minReadySeconds === 0 || readySince(pod) + minReadySeconds * 1000 < now);
+  const available = current && isPodAvailable(pod, minReadySeconds, now);
   const desired = placement.shouldRun ? 1 : 0;
   const n = (b: boolean): number => (b ? 1 : 0);
   return {

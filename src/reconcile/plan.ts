@@ -1,8 +1,10 @@
 // Desired DaemonSets × this host's pods → what to create, delete and keep. The per-node part of
 // the k8s DaemonSet controller (pkg/controller/daemon/daemon_controller.go podsShouldBeOnNode,
-// update.go rollingUpdate/OnDelete), for one node and with maxSurge 0: an outdated pod is stopped
-// first and its replacement created once it is gone, so two never run at once.
+// update.go rollingUpdate/OnDelete), for one node. With maxSurge 0 an outdated pod is stopped
+// first and its replacement created once it is gone, so two never run at once; with maxSurge ≥ 1
+// the new pod starts beside the old one, which is stopped once the new one is available.
 import type { PodRecord } from '../pods/types.js';
+import { isPodAvailable, isPodReady, readySince } from '../pods/display.js';
 import { podEvictAt, type NoExecuteDeadline } from '../schedule/decide.js';
 
 export type UpdateStrategyType = 'RollingUpdate' | 'OnDelete';
@@ -26,6 +28,10 @@ export interface DesiredDaemonSet {
   /** Carried for display; a pod is up to date by hash only (see isPodUpdated). */
   generation: number;
   updateStrategyType: UpdateStrategyType;
+  /** rollingUpdate.maxSurge resolved for one node: 0, or 1 for any positive number or percentage. */
+  maxSurge?: number;
+  /** A new pod counts as available once ready this long (surge waits for it). */
+  minReadySeconds?: number;
   placement: PlanPlacement;
 }
 
@@ -36,7 +42,7 @@ export interface PlanInput {
   now: number;
 }
 
-export type CreateCode = 'Missing';
+export type CreateCode = 'Missing' | 'Surge';
 export type DeleteCode = 'DaemonSetDeleted' | 'NodeNoLongerMatches' | 'NoExecuteTaint' | 'TemplateChanged' | 'Duplicate';
 
 export interface PlannedCreate { daemonSet: string; code: CreateCode; reason: string }
@@ -54,6 +60,10 @@ export interface Plan {
   waiting: PlannedWait[];
   /** The earliest future eviction of a kept pod (tolerationSeconds): when to plan again. */
   nextEvictionAt?: number;
+  /** New pods a surge waits on: plan again when one of them changes. */
+  waitingForAvailable: string[];
+  /** When a ready new pod will have been ready for minReadySeconds: plan again then. */
+  availableAt?: number;
 }
 
 export function keyOfPod(pod: Pick<PodRecord, 'daemonSet'>): string {
@@ -100,6 +110,10 @@ function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: Pod
     for (const pod of live) plan.delete.push(planDelete(pod, code, reason));
     return;
   }
+  if (ds.updateStrategyType === 'RollingUpdate' && (ds.maxSurge ?? 0) > 0 && live.some((p) => !isPodUpdated(p, ds))) {
+    planSurge(ds, live, plan, now);
+    return;
+  }
   const [oldest, ...extra] = live;
   for (const pod of extra) {
     plan.delete.push(planDelete(pod, 'Duplicate', `more than one pod for DaemonSet ${ds.key}: keeping the oldest, ${oldest?.name ?? ''}`));
@@ -133,6 +147,40 @@ function planDaemonSet(ds: DesiredDaemonSet, live: PodRecord[], terminating: Pod
   plan.keep.push(oldest.name);
 }
 
+/**
+ * RollingUpdate with maxSurge on this node (update.go rollingUpdate, surge branch): the new pod
+ * is created beside the outdated one, available or not, and the outdated one is stopped once the
+ * new one has been available for minReadySeconds. One pod of each kind is kept, the oldest.
+ */
+function planSurge(ds: DesiredDaemonSet, live: PodRecord[], plan: Plan, now: number): void {
+  const updated = live.filter((p) => isPodUpdated(p, ds));
+  const outdated = live.filter((p) => !isPodUpdated(p, ds));
+  const [oldPod, ...oldExtra] = outdated;
+  const [newPod, ...newExtra] = updated;
+  for (const pod of [...oldExtra, ...newExtra]) {
+    plan.delete.push(planDelete(pod, 'Duplicate', `more than one pod of one revision for DaemonSet ${ds.key}`));
+  }
+  if (oldPod === undefined) return;
+  if (newPod === undefined) {
+    if (ds.placement.shouldRun) {
+      plan.create.push({ daemonSet: ds.key, code: 'Surge', reason: `template changed (pod ${oldPod.name} runs ${oldPod.templateHash}, DaemonSet wants ${ds.templateHash}): maxSurge starts the new pod beside it` });
+    }
+    plan.keep.push(oldPod.name);
+    return;
+  }
+  if (isPodAvailable(newPod, ds.minReadySeconds ?? 0, now)) {
+    plan.keep.push(newPod.name);
+    plan.delete.push(planDelete(oldPod, 'TemplateChanged', `the new pod ${newPod.name} is available: the old one is stopped (maxSurge)`));
+    return;
+  }
+  plan.keep.push(oldPod.name, newPod.name);
+  plan.waitingForAvailable.push(newPod.name);
+  if (isPodReady(newPod)) {
+    const at = readySince(newPod) + (ds.minReadySeconds ?? 0) * 1000 + 1;
+    if (Number.isFinite(at)) plan.availableAt = Math.min(plan.availableAt ?? Number.POSITIVE_INFINITY, at);
+  }
+}
+
 /** Groups pods by DaemonSet key, keeping input order. */
 function groupPods(pods: readonly PodRecord[]): Map<string, PodRecord[]> {
   const groups = new Map<string, PodRecord[]>();
@@ -147,7 +195,7 @@ function groupPods(pods: readonly PodRecord[]): Map<string, PodRecord[]> {
 
 /** The plan for one reconcile pass. Pure: the same input always gives the same plan. */
 export function computePlan(input: PlanInput): Plan {
-  const plan: Plan = { create: [], delete: [], keep: [], terminating: [], waiting: [] };
+  const plan: Plan = { create: [], delete: [], keep: [], terminating: [], waiting: [], waitingForAvailable: [] };
   const groups = groupPods(input.pods);
   const desired = new Map<string, DesiredDaemonSet>();
   for (const ds of input.daemonSets) if (!desired.has(ds.key)) desired.set(ds.key, ds);

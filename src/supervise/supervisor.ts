@@ -120,7 +120,7 @@ export class Supervisor {
       delete rec.reason;
       delete rec.backoffUntil;
       deps.log.info({ pod: pod.name, container: rec.name, pid: handle.pid }, 'container started');
-      this.event(pod, 'Normal', 'Started', `Started container ${rec.name} (pid ${handle.pid})`);
+      this.event(pod, 'Normal', 'Started', `Started container ${rec.name}`);
       deps.onChange(pod);
       this.watch(unit, handle);
     } catch (err) {

@@ -142,3 +142,34 @@ describe('computePlan: NoExecute tolerationSeconds (the taint manager)', () => {
     expect(summarize(plan)).toEqual(['create default/a Missing']);
   });
 });
+
+describe('computePlan: RollingUpdate with maxSurge (update.go, surge branch, one node)', () => {
+  const RUNNING = { containers: [{ name: 'main', phase: 'running' as const, restartCount: 0, startedAt: '2024-01-01T00:00:00Z' }], spec: { containers: [{ name: 'main' }] } };
+  const STARTING = { containers: [{ name: 'main', phase: 'waiting' as const, reason: 'ContainerCreating', restartCount: 0 }], spec: { containers: [{ name: 'main' }] } };
+  const OLD = { templateHash: 'h1' };
+  const SURGE = { maxSurge: 1 };
+  const T = Date.parse('2024-01-01T00:00:00Z');
+  test.each([
+    { name: 'an outdated pod and no new one: the new one starts beside it', pods: [pod('a-0', 'a', { ...OLD, ...RUNNING })], now: T, want: ['create default/a Surge', 'keep a-0'] },
+    { name: 'even when the old one is not available', pods: [pod('a-0', 'a', { ...OLD, ...STARTING })], now: T, want: ['create default/a Surge', 'keep a-0'] },
+    { name: 'the new one is not ready yet: both kept', pods: [pod('a-0', 'a', { ...OLD, ...RUNNING }), pod('a-1', 'a', { ...LATER, ...STARTING })], now: T, want: ['keep a-0', 'keep a-1'] },
+    { name: 'the new one is available: the old one stops', pods: [pod('a-0', 'a', { ...OLD, ...RUNNING }), pod('a-1', 'a', { ...LATER, ...RUNNING })], now: T, want: ['delete a-0 TemplateChanged', 'keep a-1'] },
+    { name: 'two outdated pods: the younger is a duplicate', pods: [pod('a-0', 'a', { ...OLD, ...RUNNING }), pod('a-2', 'a', { ...OLD, ...LATER, ...RUNNING })], now: T, want: ['create default/a Surge', 'delete a-2 Duplicate', 'keep a-0'] },
+    { name: 'no outdated pod: the usual rules', pods: [pod('a-1', 'a', { ...RUNNING })], now: T, want: ['keep a-1'] },
+  ])('$name', ({ pods, now, want }) => {
+    expect(summarize(computePlan({ daemonSets: [ds('a', SURGE)], pods, now })).sort()).toEqual([...want].sort());
+  });
+
+  test('minReadySeconds: the old pod stays until the new one has been ready that long', () => {
+    const pods = [pod('a-0', 'a', { ...OLD, ...RUNNING }), pod('a-1', 'a', { ...LATER, ...RUNNING, containers: [{ name: 'main', phase: 'running', restartCount: 0, startedAt: '2024-01-02T00:00:00Z' }] })];
+    const at = Date.parse('2024-01-02T00:00:00Z');
+    const plan = (now: number) => summarize(computePlan({ daemonSets: [ds('a', { ...SURGE, minReadySeconds: 5 })], pods, now })).sort();
+    expect(plan(at + 5000)).toEqual(['keep a-0', 'keep a-1']);
+    expect(plan(at + 5001)).toEqual(['delete a-0 TemplateChanged', 'keep a-1']);
+  });
+
+  test('maxSurge 0: stop first, never two at once', () => {
+    const plan = computePlan({ daemonSets: [ds('a', { maxSurge: 0 })], pods: [pod('a-0', 'a', { ...OLD, ...RUNNING })], now: T });
+    expect(summarize(plan)).toEqual(['delete a-0 TemplateChanged']);
+  });
+});
