@@ -16,7 +16,8 @@ import { NodeStatusTracker, nodefsPathsFor } from '../host/node-status.js';
 import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
-import { computeTemplateHash } from '../pods/naming.js';
+import { restartOnChangePaths, revisionHash } from '../pods/revision.js';
+import { digestFiles } from '../host/file-digests.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
 import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
 import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
@@ -63,7 +64,9 @@ export class Agent {
   private again = false;
   private saveTimer: Timer | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private watcher: { close(): Promise<void> } | undefined;
+  private watcher: { close(): Promise<void>; add(paths: string | readonly string[]): unknown } | undefined;
+  /** Host files named by restart-on-change annotations: watched like the manifests. */
+  private readonly configFiles = new Set<string>();
   private api: ApiServer | undefined;
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
@@ -167,9 +170,9 @@ export class Agent {
   private async watch(): Promise<void> {
     const { watch } = await import('chokidar');
     const { paths } = this.ctx;
-    const w = watch([paths.manifestsDir, paths.nodeFile, paths.config], { ignoreInitial: true, depth: 0, atomic: false });
+    const w = watch([paths.manifestsDir, paths.nodeFile, paths.config, ...this.configFiles], { ignoreInitial: true, depth: 0, atomic: false });
     let pending: NodeJS.Timeout | undefined;
-    const relevant = (path: string): boolean => path === paths.nodeFile || path === paths.config ||
+    const relevant = (path: string): boolean => path === paths.nodeFile || path === paths.config || this.configFiles.has(path) ||
       (path.startsWith(paths.manifestsDir) && (path === paths.manifestsDir || isManifestName(path.slice(path.lastIndexOf('/') + 1))));
     w.on('all', (_event, path) => {
       // Editor backups, swap files and our own lock files are not manifests.
@@ -286,11 +289,12 @@ export class Agent {
     this.reportManifestErrors(manifests, effective.heldBack);
     await this.registerFirstSeen(Object.keys(effective.inEffect), registry);
     const now = this.clock.now();
+    const digests = await this.restartOnChangeDigests(effective.inEffect);
     const desired = Object.entries(effective.inEffect).map(([key, last]) => {
       const ds = last.ds;
       const spec = ds.spec.template.spec;
       const placement = decidePlacement({ ...(spec.nodeName ? { nodeName: spec.nodeName } : {}), podSpec: spec, annotations: ds.metadata.annotations ?? {}, node: this.node!, now });
-      return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: computeTemplateHash(ds.spec.template),
+      return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: revisionHash(ds.spec.template, digests.get(key)),
         generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate',
         maxSurge: surgeForOneNode(ds.spec.updateStrategy?.rollingUpdate?.maxSurge), minReadySeconds: ds.spec.minReadySeconds ?? 0, placement, last };
     });
@@ -327,7 +331,9 @@ export class Agent {
       const want = byKey.get(c.daemonSet);
       if (!want) continue;
       const uid = registry[registryKey(want.namespace, want.name)]?.uid ?? want.key;
-      this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason, inUse);
+      const created = this.createPod(want.last.ds, uid, want.templateHash, want.generation, c.reason, inUse);
+      // A surged pod's start (and, with minReadySeconds, the time after it) decides when the old one stops.
+      if (c.code === 'Surge') this.awaitingAvailable.add(created);
     }
     this.scheduleSave();
   }
@@ -348,6 +354,20 @@ export class Agent {
     this.confirmTimer?.cancel();
     this.confirmTimer = this.clock.setTimer(CONFIRM_MS + 5, () => void this.reconcile('confirm stop'));
     return true;
+  }
+
+  /** Digests of every restart-on-change file, by DaemonSet; new files join the watch. */
+  private async restartOnChangeDigests(inEffect: Record<string, { ds: DaemonSet }>): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    const fresh: string[] = [];
+    for (const [key, { ds }] of Object.entries(inEffect)) {
+      const files = restartOnChangePaths(ds);
+      if (files.length === 0) continue;
+      out.set(key, await digestFiles(files));
+      for (const f of files) if (!this.configFiles.has(f)) { this.configFiles.add(f); fresh.push(f); }
+    }
+    if (fresh.length > 0) this.watcher?.add(fresh);
+    return out;
   }
 
   /** DaemonSets dropped into manifests.d by hand get a creation time when first seen, so AGE survives rewrites. */
@@ -381,7 +401,7 @@ export class Agent {
   }
 
   /** `inUse`: names of every pod, kept up to date by the caller's loop (one set per pass, not per pod). */
-  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string, inUse: Set<string>): void {
+  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string, inUse: Set<string>): string {
     const key = dsKey(ds);
     // The counter is lost with the state file: skip names still in use so a replacement is never a namesake.
     let ordinal = this.state.podCounters?.[key] ?? 0;
@@ -396,6 +416,7 @@ export class Agent {
     this.event({ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${name} to ${this.ctx.nodeName}`, involvedObject: { kind: 'Pod', namespace: pod.namespace, name } });
     this.supervisor.run(pod);
     this.scheduleSave();
+    return name;
   }
 
   async stopPod(pod: PodRecord, reason: string): Promise<void> {

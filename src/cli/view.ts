@@ -19,6 +19,8 @@ import type { HostdsEvent } from '../observe/events.js';
 import { loadState, type LastGood } from '../state/store.js';
 import { getJson } from '../api/client.js';
 import { computeTemplateHash } from '../pods/naming.js';
+import { restartOnChangePaths, revisionHash } from '../pods/revision.js';
+import { digestFiles } from '../host/file-digests.js';
 import { buildPod, podNameFor } from '../agent/pod-factory.js';
 
 /** What the agent knows that the files do not. */
@@ -145,8 +147,16 @@ async function buildView(ctx: Context, snap: LiveSnapshot, agent: AgentStatus, l
     if (list) list.push(p);
     else podsByDs.set(key, [p]);
   }
+  // restart-on-change files are part of the revision: the same hash as the agent's, or UP-TO-DATE lies.
+  const digests = new Map<LoadedDaemonSet, Record<string, string>>();
+  await Promise.all(loaded.map(async ({ d }) => {
+    const files = restartOnChangePaths(d.ds);
+    if (files.length > 0) digests.set(d, await digestFiles(files));
+  }));
   const daemonSets = loaded.map(({ d, heldBack }) => {
     const v = viewDaemonSet(d, node.view, ctx.now, registry);
+    const fileDigests = digests.get(d);
+    if (fileDigests) v.templateHash = revisionHash(d.ds.spec.template, fileDigests);
     v.pods = [...(podsByDs.get(`${d.ds.metadata.namespace ?? 'default'}/${d.ds.metadata.name}`) ?? [])];
     if (heldBack) v.heldBack = true;
     // A held-back DaemonSet never created through hostds has no recorded creation: its pods are the next best.
