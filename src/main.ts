@@ -149,6 +149,18 @@ function buildProgram(io: Io, run: Run): Command {
     .action((args: string[], o: { filename?: string[]; namespace?: string; all?: boolean }) => run(lazy(() => import('./cli/commands/manifests.js'),
       (m, ctx) => m.runDelete(ctx, args, o.filename ?? [], o))));
 
+  program.command('rollout').description('manage the rollout of a daemonset: rollout status|history|undo|restart ds/NAME')
+    .usage('status|history|undo|restart (ds/NAME | ds NAME) [-n NS] [--timeout D] [-w=false] [--revision N] [--to-revision N]')
+    .argument('[args...]')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('--timeout <duration>', 'status: give up after this long, e.g. 5m (default 0: wait forever)')
+    .option('--revision <n>', 'history: show the pod template of this revision')
+    .option('--to-revision <n>', 'undo: the revision to roll back to (default: the previous one)')
+    // -w/--watch[=bool] takes pflag's forms (`--watch=false`), which commander cannot: rollout.ts parses it.
+    .allowUnknownOption()
+    .action((args: string[], o: Record<string, string | undefined>) => run(lazy(() => import('./cli/commands/rollout.js'),
+      (m, ctx) => m.runRollout(ctx, args, o))));
+
   program.command('label').description('update labels of this node: label node NAME k=v k2-')
     .argument('<args...>')
     .option('--overwrite', 'allow changing an existing label')

@@ -18,6 +18,8 @@ import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
 import { restartOnChangePaths, revisionHash } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
+import { computeTemplateHash } from '../pods/naming.js';
+import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
 import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
 import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
@@ -87,6 +89,8 @@ export class Agent {
   /** New pods of a surge: a change of theirs may make the old pod's stop due. */
   private awaitingAvailable = new Set<string>();
   private surgeRecheck: Timer | undefined;
+  /** The template hash last recorded in revisions.json, per DaemonSet (to skip the file when unchanged). */
+  private readonly recordedRevision = new Map<string, string>();
   private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
   private closed = false;
@@ -336,6 +340,8 @@ export class Agent {
       if (c.code === 'Surge') this.awaitingAvailable.add(created);
     }
     this.scheduleSave();
+    // After the starts: history is for rollout commands, and must not delay a daemon.
+    await this.recordRevisions(effective.inEffect, unreadableNow(manifests));
   }
 
   /**
@@ -354,6 +360,40 @@ export class Agent {
     this.confirmTimer?.cancel();
     this.confirmTimer = this.clock.setTimer(CONFIRM_MS + 5, () => void this.reconcile('confirm stop'));
     return true;
+  }
+
+  /**
+   * ControllerRevisions: each new template of a DaemonSet gets the next number (an old one coming
+   * back, as after an undo, is renumbered), pruned to revisionHistoryLimit; a deleted DaemonSet's
+   * history goes with it. The file is touched only when a template changed.
+   */
+  private async recordRevisions(inEffect: Record<string, { ds: DaemonSet }>, unreadable: boolean): Promise<void> {
+    const nowIso = iso(this.clock.now());
+    const updates = new Map<string, (list: Revision[]) => Revision[]>();
+    const hashes = new Map<string, string>();
+    for (const [key, { ds }] of Object.entries(inEffect)) {
+      const hash = computeTemplateHash(ds.spec.template);
+      if (this.recordedRevision.get(key) === hash) continue;
+      hashes.set(key, hash);
+      const live = new Set(this.state.pods.filter((p) => `${p.daemonSet.namespace}/${p.daemonSet.name}` === key).map((p) => p.templateHash));
+      const changeCause = ds.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
+      updates.set(key, (list) => recordRevision(list, { hash, template: ds.spec.template, ...(changeCause ? { changeCause } : {}) },
+        nowIso, ds.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT, live));
+    }
+    if (!unreadable) {
+      for (const key of this.recordedRevision.keys()) if (!(key in inEffect)) updates.set(key, () => []);
+    }
+    if (updates.size === 0) return;
+    try {
+      await updateManyRevisions(this.ctx.paths.stateDir, updates);
+      for (const key of updates.keys()) {
+        const hash = hashes.get(key);
+        if (hash === undefined) this.recordedRevision.delete(key);
+        else this.recordedRevision.set(key, hash);
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot record revisions');
+    }
   }
 
   /** Digests of every restart-on-change file, by DaemonSet; new files join the watch. */
@@ -557,4 +597,9 @@ function surgeForOneNode(v: number | string | undefined): number {
   if (typeof v === 'number') return v > 0 ? 1 : 0;
   if (typeof v === 'string') return Number.parseFloat(v) > 0 ? 1 : 0;
   return 0;
+}
+
+/** Some manifest file cannot be read at all: a DaemonSet missing now may be defined there. */
+function unreadableNow(manifests: LoadResult): boolean {
+  return manifests.issues.some((i) => i.severity === 'error' && !manifests.rejected.some((r) => r.source.file === i.file));
 }

@@ -1,6 +1,6 @@
 // Issue 6, updates: the real agent rolls a DaemonSet on a template change the way the DaemonSet
 // controller does on one node, checked by the pids of the daemons while it happens.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fixtureDs, isAlive, prepareRoot, startAgent, statePids } from '../helpers/agent.js';
@@ -123,3 +123,38 @@ describe('hostds.io/restart-on-change', () => {
     await agent.stop();
   }, 40_000);
 });
+
+describe('rollout with the agent: history, undo, restart, status as the gate', () => {
+  test('two templates make two revisions; undo rolls back to the first; restart rolls again; status waits for each', async () => {
+    const root = await prepareRoot({ 'r.yaml': ds('r', 'v1', '{type: RollingUpdate}') });
+    const agent = await startAgent(root);
+    expect((await runCli(['rollout', 'status', 'ds/r', '--timeout', '20s'], { root })).stdout).toContain('daemon set "r" successfully rolled out');
+    const first = (await onlyPid(root, 'r-'))!;
+    await writeManifest(root, 'r.yaml', ds('r', 'v2', '{type: RollingUpdate}'));
+    const st = await runCli(['rollout', 'status', 'ds/r', '--timeout', '20s'], { root });
+    expect(st.code).toBe(0);
+    const second = (await onlyPid(root, 'r-'))!;
+    expect(second).not.toBe(first);
+    await waitFor(async () => /^2\s/m.test((await runCli(['rollout', 'history', 'ds/r'], { root })).stdout), 5000, 'revision 2 recorded by the agent');
+    expect((await runCli(['rollout', 'history', 'ds/r'], { root })).stdout).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+
+    const undo = await runCli(['rollout', 'undo', 'ds/r'], { root });
+    expect(undo.stdout).toContain('daemonset.apps/r rolled back');
+    expect(undo.stdout).toContain('r.yaml');
+    expect((await runCli(['rollout', 'status', 'ds/r', '--timeout', '20s'], { root })).code).toBe(0);
+    const third = (await onlyPid(root, 'r-'))!;
+    expect(third).not.toBe(second);
+    expect(await runsMarker(third, 'v1')).toBe(true);
+    await waitFor(async () => /^2\s+<none>\n3\s+<none>/m.test((await runCli(['rollout', 'history', 'ds/r'], { root })).stdout), 5000, 'revision 1 renumbered to 3');
+
+    expect((await runCli(['rollout', 'restart', 'ds/r'], { root })).stdout).toContain('daemonset.apps/r restarted');
+    expect((await runCli(['rollout', 'status', 'ds/r', '--timeout', '20s'], { root })).code).toBe(0);
+    expect(await onlyPid(root, 'r-')).not.toBe(third);
+    await agent.stop();
+  }, 60_000);
+});
+
+/** The process's command line says which template it runs (the marker argument). */
+async function runsMarker(pid: number, marker: string): Promise<boolean> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').includes(marker);
+}
