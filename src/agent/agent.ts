@@ -27,6 +27,7 @@ import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
 import type { ProcessRunner } from '../supervise/runner.js';
 import { Supervisor } from '../supervise/supervisor.js';
+import { ProbeManager } from '../probes/manager.js';
 import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
 import { computeEffective } from './desired.js';
 import { LogTimeRecorder } from '../observe/log-times.js';
@@ -91,6 +92,8 @@ export class Agent {
   private surgeRecheck: Timer | undefined;
   /** The template hash last recorded in revisions.json, per DaemonSet (to skip the file when unchanged). */
   private readonly recordedRevision = new Map<string, string>();
+  /** Probes of every container, eight at a time at most, so a host of hung endpoints cannot swamp the agent. */
+  private readonly probes = new ProbeManager({ maxConcurrent: 8, onListenerError: (err, key) => this.log.error({ err: (err as Error).stack, key }, 'probe listener failed') });
   private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
   private closed = false;
@@ -156,6 +159,7 @@ export class Agent {
         }
       },
       onEvent: (e) => this.event(e),
+      probes: this.probes,
     });
     for (const pod of this.state.pods) {
       if (pod.deletionTimestamp) void this.stopPod(pod, 'resuming an interrupted stop');
@@ -559,6 +563,7 @@ export class Agent {
     this.conditionTimer?.cancel();
     this.evictionTimer?.cancel();
     this.surgeRecheck?.cancel();
+    this.probes.close();
     this.logTimes.close();
     // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
     await this.inFlight;

@@ -95,6 +95,7 @@ function validateTcpSocket(h: Field): void {
 }
 
 function validateGrpc(h: Field): void {
+  h.report('ignored-field', 'grpc probes are not run by hostds: this probe is ignored (use tcpSocket on the port, or an exec probe with grpc_health_probe)', { warn: true, atKey: true });
   h.checkKnown(KNOWN.grpcAction);
   h.get('service').str();
   const port = h.get('port');

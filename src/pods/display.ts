@@ -67,7 +67,7 @@ function toTerminatedState(t: TerminatedInfo | undefined, fallbackReason?: strin
 }
 
 /**
- * A record as a Kubernetes ContainerStatus. A running container counts as ready (no probes yet).
+ * A record as a Kubernetes ContainerStatus. A running container is ready unless a readiness probe says otherwise.
  * For a terminated record, lastTerminated is the current termination (state), so lastState is
  * empty; otherwise lastTerminated is the previous run (lastState).
  */
@@ -80,7 +80,7 @@ export function containerStatusObject(c: ContainerRecord): ContainerStatusObject
   } else state = { terminated: toTerminatedState(c.lastTerminated, c.reason) };
   const lastState: ContainerState = c.phase !== 'terminated' && c.lastTerminated !== undefined
     ? { terminated: toTerminatedState(c.lastTerminated) } : {};
-  return { name: c.name, ready: running, restartCount: c.restartCount, started: running, state, lastState };
+  return { name: c.name, ready: running && c.ready !== false, restartCount: c.restartCount, started: running && c.started !== false, state, lastState };
 }
 
 /** The inputs of printPod, in Kubernetes terms; tests build these directly from k8s rows. */
@@ -203,9 +203,9 @@ export function podPhase(pod: PodRecord): PodPhase {
   return policy === 'Never' ? 'Failed' : 'Running';
 }
 
-/** PodReady: every container of the spec is running (a running container counts as ready). */
+/** PodReady: every container of the spec is running and ready (without a readiness probe, running is ready). */
 export function isPodReady(pod: PodRecord): boolean {
-  return pod.containers.length >= pod.spec.containers.length && pod.containers.every((c) => c.phase === 'running');
+  return pod.containers.length >= pod.spec.containers.length && pod.containers.every((c) => c.phase === 'running' && c.ready !== false);
 }
 
 /** The record in Kubernetes terms, for printPodColumns. */
@@ -249,9 +249,9 @@ function compareOldestFirst(a: PodRecord, b: PodRecord): number {
   return (Number.isNaN(ta) || Number.isNaN(tb) ? 0 : ta - tb) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** When the pod became ready: the latest container start (no Ready condition time is kept). */
+/** When the pod became ready: the latest time a container turned ready (its start, without a readiness probe). */
 export function readySince(pod: PodRecord): number {
-  const starts = pod.containers.map((c) => (c.startedAt === undefined ? NaN : Date.parse(c.startedAt)));
+  const starts = pod.containers.map((c) => { const t = c.readyAt ?? c.startedAt; return t === undefined ? NaN : Date.parse(t); });
   return starts.some(Number.isNaN) ? Number.POSITIVE_INFINITY : Math.max(0, ...starts);
 }
 

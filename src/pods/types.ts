@@ -34,6 +34,12 @@ export interface ContainerRecord {
   backoffUntil?: number;
   /** The current backoff delay (ms), doubled on each crash, reset after a long healthy run. */
   backoffMs?: number;
+  /** Readiness: false until a readiness probe passes; absent means ready while running (no probe). */
+  ready?: boolean;
+  /** When `ready` last turned true (AVAILABLE counts minReadySeconds from it). */
+  readyAt?: string;
+  /** Startup: false until a startup probe passes; absent means started while running. */
+  started?: boolean;
 }
 
 export interface PodRecord {

@@ -12,6 +12,10 @@ import { decideRestart } from './restart-policy.js';
 import { buildArgv, buildContainerEnv } from '../pods/env.js';
 import { containerLogPath, markRestart } from '../observe/log-files.js';
 import { humanDuration } from '../lib/duration.js';
+import { resolveProbes, type ProbeSpec } from '../probes/spec.js';
+import type { ProbeManager } from '../probes/manager.js';
+import type { ContainerProbeState, ProbeEvent } from '../probes/tracker.js';
+import { runProbe } from '../probes/run.js';
 
 export interface SupervisorDeps {
   runner: ProcessRunner;
@@ -26,6 +30,22 @@ export interface SupervisorDeps {
   backoff(): { initialMs: number; maxMs: number; resetMs: number };
   onChange(pod: PodRecord): void;
   onEvent(e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>): void;
+  /** Runs liveness, readiness and startup probes; without it containers are ready once running. */
+  probes?: ProbeManager;
+}
+
+/** The kubelet's grace for a container it kills itself (liveness, startup, postStart): the pod's. */
+function podGraceMs(pod: PodRecord): number {
+  return Math.max(2, pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+}
+
+type Hook = { exec?: { command?: unknown } };
+
+/** An exec lifecycle hook's command, if the container has one (other hook kinds warn at validation). */
+function execHook(c: Container, which: 'postStart' | 'preStop'): string[] | undefined {
+  const lifecycle = c['lifecycle'] as Record<string, Hook | undefined> | undefined;
+  const command = lifecycle?.[which]?.exec?.command;
+  return Array.isArray(command) && command.length > 0 && command.every((x) => typeof x === 'string') ? command as string[] : undefined;
 }
 
 interface Unit {
@@ -35,6 +55,8 @@ interface Unit {
   handle?: ProcessHandle;
   timer?: Timer;
   stopping: boolean;
+  /** The environment the process got: probes and hooks run with it. */
+  env?: Record<string, string>;
 }
 
 function iso(ms: number): string {
@@ -75,6 +97,12 @@ export class Supervisor {
     this.units.set(key, unit);
     if (rec.phase === 'running' && rec.pid !== undefined && rec.procStart !== undefined && rec.bootId !== undefined) {
       unit.handle = { pid: rec.pid, procStart: rec.procStart, bootId: rec.bootId };
+      const c = this.spec(unit);
+      // An adopted container is probed again from scratch, as the kubelet does after its own restart.
+      if (c && !init) {
+        unit.env = this.envFor(pod, c);
+        this.startProbes(unit, c, unit.handle);
+      }
       this.watch(unit, unit.handle);
     } else if (rec.phase === 'waiting' && rec.reason === 'CrashLoopBackOff' && rec.backoffUntil !== undefined) {
       this.armRestart(unit, rec.backoffUntil - this.deps.clock.now());
@@ -93,9 +121,9 @@ export class Supervisor {
     const c = this.spec(unit);
     if (!c || unit.stopping) return;
     const { deps } = this;
-    const env = buildContainerEnv({ container: c, pod: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
-      nodeName: deps.nodeName, hostIP: deps.hostIP, podIP: deps.hostIP, baseEnv: deps.baseEnv });
+    const env = this.envFor(pod, c);
     const argv = buildArgv(c, env);
+    unit.env = env;
     const logPath = containerLogPath(deps.logDir, pod.name, rec.name);
     rec.phase = 'waiting';
     rec.reason = 'ContainerCreating';
@@ -121,8 +149,10 @@ export class Supervisor {
       delete rec.backoffUntil;
       deps.log.info({ pod: pod.name, container: rec.name, pid: handle.pid }, 'container started');
       this.event(pod, 'Normal', 'Started', `Started container ${rec.name}`);
+      if (!unit.init) this.startProbes(unit, c, handle);
       deps.onChange(pod);
       this.watch(unit, handle);
+      if (!unit.init) void this.postStart(unit, c, handle);
     } catch (err) {
       const message = err instanceof SpawnError ? err.message : `cannot start: ${(err as Error).message}`;
       deps.log.warn({ pod: pod.name, container: rec.name, err: message }, 'container failed to start');
@@ -130,6 +160,70 @@ export class Supervisor {
       const now = deps.clock.now();
       this.onTerminated(unit, { exitCode: 128, reason: 'StartError', message, finishedAt: iso(now), ...(rec.startedAt ? { startedAt: rec.startedAt } : {}) }, 0);
     }
+  }
+
+  private envFor(pod: PodRecord, c: Container): Record<string, string> {
+    const { deps } = this;
+    return buildContainerEnv({ container: c, pod: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      nodeName: deps.nodeName, hostIP: deps.hostIP, podIP: deps.hostIP, baseEnv: deps.baseEnv });
+  }
+
+  /**
+   * Readiness starts false when a readiness probe exists (true otherwise); a startup probe holds
+   * the others back; a failed liveness or startup probe kills the container, which then restarts
+   * as a crash would (RESTARTS counts it, CrashLoopBackOff applies).
+   */
+  private startProbes(unit: Unit, c: Container, handle: ProcessHandle): void {
+    const { rec, pod } = unit;
+    const probes = this.deps.probes;
+    let { specs, errors } = probes ? resolveProbes(c, this.deps.hostIP, pod.spec['securityContext'] as Record<string, unknown> | undefined) : { specs: [] as ProbeSpec[], errors: [] };
+    for (const e of errors) this.event(pod, 'Warning', 'Unhealthy', `cannot probe: ${e}`);
+    // grpc probes cannot be run (validation warns): ignored, never a liveness kill loop.
+    specs = specs.filter((sp) => sp.handler.type !== 'grpc');
+    const hasReadiness = specs.some((s) => s.kind === 'readiness');
+    const hasStartup = specs.some((s) => s.kind === 'startup');
+    rec.ready = !hasReadiness && !hasStartup;
+    if (rec.ready) rec.readyAt = iso(this.deps.clock.now()); else delete rec.readyAt;
+    rec.started = !hasStartup;
+    if (!probes || specs.length === 0) return;
+    probes.add(this.key(pod, rec.name), specs, unit.env ?? {}, (e, state) => this.onProbe(unit, handle, e, state), rec.name);
+  }
+
+  private onProbe(unit: Unit, handle: ProcessHandle, e: ProbeEvent, state: ContainerProbeState): void {
+    const { rec, pod } = unit;
+    if (unit.handle !== handle || unit.stopping) return;
+    const wasReady = rec.ready;
+    rec.started = state.started;
+    rec.ready = state.started && state.ready;
+    if (rec.ready && !wasReady) rec.readyAt = iso(this.deps.clock.now());
+    if (!rec.ready) delete rec.readyAt;
+    switch (e.type) {
+      case 'Unhealthy': this.event(pod, 'Warning', 'Unhealthy', e.message); break;
+      case 'ProbeWarning': this.event(pod, 'Warning', 'ProbeWarning', e.message); break;
+      case 'LivenessFailed':
+      case 'StartupFailed':
+        this.deps.log.warn({ pod: pod.name, container: rec.name, probe: e.probe }, e.message);
+        this.event(pod, 'Normal', 'Killing', e.message);
+        this.deps.probes?.remove(this.key(pod, rec.name));
+        // The exit is seen by watch(): recorded, then restarted with the usual backoff.
+        void this.deps.runner.stop(handle, podGraceMs(pod)).catch(() => undefined);
+        break;
+      default: break;
+    }
+    if (rec.ready !== wasReady || e.type === 'Started') this.deps.onChange(pod);
+  }
+
+  /** postStart: run right after the start; if it fails, the container is killed and restarted (FailedPostStartHook). */
+  private async postStart(unit: Unit, c: Container, handle: ProcessHandle): Promise<void> {
+    const command = execHook(c, 'postStart');
+    if (!command) return;
+    const result = await runProbe(hookSpec(command, c, Math.max(30_000, podGraceMs(unit.pod))), unit.env ?? {});
+    if (result.ok || unit.handle !== handle || unit.stopping) return;
+    const { pod, rec } = unit;
+    this.event(pod, 'Warning', 'FailedPostStartHook', `PostStartHookError: ${result.message}`);
+    this.event(pod, 'Normal', 'Killing', `FailedPostStartHook: container ${rec.name} will be restarted`);
+    this.deps.probes?.remove(this.key(pod, rec.name));
+    await this.deps.runner.stop(handle, podGraceMs(pod)).catch(() => undefined);
   }
 
   private watch(unit: Unit, handle: ProcessHandle): void {
@@ -153,7 +247,8 @@ export class Supervisor {
     const { rec, pod } = unit;
     const { deps } = this;
     delete unit.handle;
-    for (const f of ['pid', 'procStart', 'bootId'] as const) delete rec[f];
+    deps.probes?.remove(this.key(pod, rec.name));
+    for (const f of ['pid', 'procStart', 'bootId', 'ready', 'readyAt', 'started'] as const) delete rec[f];
     rec.lastTerminated = info;
     // An adopted init container's exit status cannot be seen; assume it completed rather than run it twice.
     if (unit.init && (info.exitCode === 0 || info.reason === 'Unknown')) {
@@ -193,9 +288,10 @@ export class Supervisor {
    */
   async stop(pod: PodRecord, graceMs: number): Promise<void> {
     const stops: Promise<void>[] = [];
-    const stopOne = (name: string, handle: ProcessHandle): void => {
+    const stopOne = (name: string, handle: ProcessHandle, env?: Record<string, string>): void => {
       this.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
-      stops.push(this.deps.runner.stop(handle, graceMs).catch((err: unknown) => {
+      this.deps.probes?.remove(this.key(pod, name));
+      stops.push(this.preStop(pod, name, graceMs, env).then((left) => this.deps.runner.stop(handle, left)).catch((err: unknown) => {
         this.deps.log.error({ pod: pod.name, err: (err as Error).message }, 'stop failed');
       }));
     };
@@ -205,7 +301,7 @@ export class Supervisor {
       if (unit) {
         unit.stopping = true;
         unit.timer?.cancel();
-        if (unit.handle) stopOne(rec.name, unit.handle);
+        if (unit.handle) stopOne(rec.name, unit.handle, unit.env);
         this.units.delete(key);
       } else if (rec.pid !== undefined && rec.procStart !== undefined && rec.bootId !== undefined) {
         stopOne(rec.name, { pid: rec.pid, procStart: rec.procStart, bootId: rec.bootId });
@@ -224,6 +320,20 @@ export class Supervisor {
       Object.assign(rec, { phase: 'terminated' });
       for (const f of ['pid', 'procStart', 'bootId'] as const) delete rec[f];
     }
+  }
+
+  /**
+   * preStop runs before SIGTERM, within the grace period; what is left of it (at least 2 s, as
+   * the kubelet gives) is the SIGTERM → SIGKILL grace.
+   */
+  private async preStop(pod: PodRecord, name: string, graceMs: number, env?: Record<string, string>): Promise<number> {
+    const c = pod.spec.containers.find((x) => x.name === name);
+    const command = c ? execHook(c, 'preStop') : undefined;
+    if (!c || !command) return graceMs;
+    const t0 = this.deps.clock.now();
+    const result = await runProbe(hookSpec(command, c, graceMs), env ?? this.envFor(pod, c));
+    if (!result.ok) this.event(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${result.message}`);
+    return Math.max(2000, graceMs - (this.deps.clock.now() - t0));
   }
 
   private markedScan: { at: number; result: Promise<MarkedProcess[]> } | undefined;
@@ -252,4 +362,13 @@ export class Supervisor {
   isTracking(podName: string): boolean {
     return [...this.units.keys()].some((k) => k.startsWith(`${podName}/`));
   }
+}
+
+/** A lifecycle hook runs like an exec probe: the container's env and directory, a deadline. */
+function hookSpec(command: string[], c: Container, timeoutMs: number): ProbeSpec {
+  return {
+    kind: 'liveness',
+    handler: { type: 'exec', command, ...(c.workingDir ? { workingDir: c.workingDir } : {}) },
+    initialDelayMs: 0, periodMs: timeoutMs, timeoutMs, successThreshold: 1, failureThreshold: 1,
+  };
 }

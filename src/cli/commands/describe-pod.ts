@@ -9,6 +9,8 @@ import { humanDuration } from '../../lib/duration.js';
 import { effectiveTolerations } from '../../schedule/default-tolerations.js';
 import { formatSet } from '../../schedule/label-selector.js';
 import { formatTolerations } from './describe.js';
+import type { Container } from '../../manifest/types.js';
+import { describeProbe, resolveProbes } from '../../probes/spec.js';
 
 function field(label: string, value: string, width: number): string {
   return `${(label + ':').padEnd(width)}${value}`;
@@ -51,7 +53,7 @@ function describeLast(c: ContainerRecord): string[] {
   ];
 }
 
-function describeContainers(pod: PodRecord, list: ContainerRecord[], init: boolean): string[] {
+function describeContainers(pod: PodRecord, list: ContainerRecord[], init: boolean, hostIP = '127.0.0.1'): string[] {
   const specs = init ? pod.spec.initContainers ?? [] : pod.spec.containers;
   return list.flatMap((c) => {
     const spec = specs.find((s) => s.name === c.name);
@@ -63,8 +65,9 @@ function describeContainers(pod: PodRecord, list: ContainerRecord[], init: boole
       ...(spec?.args?.length ? ['    Args:', ...spec.args.flatMap((x) => x.replace(/\n$/, '').split('\n').map((l) => `      ${l}`))] : []),
       ...describeState(c),
       ...describeLast(c),
-      `    Ready:          ${c.phase === 'running' ? 'True' : 'False'}`,
+      `    Ready:          ${c.phase === 'running' && c.ready !== false ? 'True' : 'False'}`,
       `    Restart Count:  ${c.restartCount}`,
+      ...(spec && !init ? probeLines(spec, hostIP) : []),
       ...(c.message ? [`    Message:        ${c.message}`] : []),
       `    Environment:    ${spec?.env?.length ? spec.env.map((e) => e.name).join(', ') : '<none>'}`,
     ];
@@ -86,9 +89,15 @@ export function describePod(pod: PodRecord, view: HostView, now: number): string
     field('Controlled By', `DaemonSet/${pod.daemonSet.name}`, 18),
     ...(pod.initContainers.length > 0 ? ['Init Containers:', ...describeContainers(pod, pod.initContainers, true)] : []),
     'Containers:',
-    ...describeContainers(pod, pod.containers, false),
+    ...describeContainers(pod, pod.containers, false, view.facts.internalIP),
     field('Node-Selectors', formatSet(pod.spec.nodeSelector), 18),
     field('Tolerations', formatTolerations(effectiveTolerations(pod.spec, pod.annotations ?? {}), 18), 18),
     formatEvents(eventsFor(view.events, 'Pod', pod.name, pod.namespace), now),
   ].join('\n');
+}
+
+/** kubectl's Liveness/Readiness/Startup lines: `http-get http://127.0.0.1:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3`. */
+function probeLines(c: Container, hostIP: string): string[] {
+  const titles = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' } as const;
+  return resolveProbes(c, hostIP).specs.map((p) => `    ${`${titles[p.kind]}:`.padEnd(16)}${describeProbe(p)}`);
 }

@@ -143,15 +143,16 @@ const PROBES: IssueRow[] = [
   { name: 'httpGet named port invalid', mutate: (ds) => { ctr(ds).readinessProbe = { httpGet: { port: 'Health' } }; }, code: 'invalid-value', path: 'spec.template.spec.containers[0].readinessProbe.httpGet.port', message: 'Invalid value: "Health"' },
   { name: 'httpGet scheme', mutate: (ds) => { ctr(ds).readinessProbe = { httpGet: { port: 80, scheme: 'http' } }; }, code: 'unsupported-value', path: 'spec.template.spec.containers[0].readinessProbe.httpGet.scheme', message: '"HTTP", "HTTPS"' },
   { name: 'exec without command', mutate: (ds) => { ctr(ds).livenessProbe = { exec: { command: [] } }; }, code: 'required', path: 'spec.template.spec.containers[0].livenessProbe.exec.command', message: 'Required value' },
+  { name: 'grpc probe: ignored, with a warning', mutate: (ds) => { ctr(ds).livenessProbe = { grpc: { port: 9000 } }; }, code: 'ignored-field', path: 'spec.template.spec.containers[0].livenessProbe.grpc', message: 'grpc probes are not run by hostds', severity: 'warning', at: 'key' },
   { name: 'httpGet hook', mutate: (ds) => { ctr(ds).lifecycle = { preStop: { httpGet: { port: 80, path: '/quit' } } }; }, code: 'ignored-field', path: 'spec.template.spec.containers[0].lifecycle.preStop.httpGet', message: 'only exec hooks are', severity: 'warning', at: 'key' },
 ];
 
 describe('probes and hooks', () => {
   test.each(PROBES)('$name', (row) => { expectIssue(row); });
-  test('named ports, grpc and startup probes are clean', () => {
+  test('named ports and startup probes are clean', () => {
     expectClean((ds) => {
       ctr(ds).startupProbe = { httpGet: { port: 'healthz', path: '/healthz' }, failureThreshold: 30 };
-      ctr(ds).livenessProbe = { grpc: { port: 9000 }, terminationGracePeriodSeconds: 5 };
+      ctr(ds).livenessProbe = { exec: { command: ['/bin/true'] }, terminationGracePeriodSeconds: 5 };
       ctr(ds).readinessProbe = { tcpSocket: { port: 9000 } };
       ctr(ds).lifecycle = { postStart: { exec: { command: ['/bin/true'] } } };
     });
