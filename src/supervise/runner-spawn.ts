@@ -54,6 +54,19 @@ function keyOf(handle: ProcessHandle): string {
   return `${handle.pid}:${handle.procStart}:${handle.bootId}`;
 }
 
+/**
+ * Supplementary groups cannot be set through child_process (libuv clears them), so that case
+ * execs through util-linux's setpriv, which sets groups, gid and uid, then execs the command in
+ * the same process: the pid, the session and the marker stay the daemon's.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+
+function withIdentity(argv: readonly string[], id: StartSpec['identity']): string[] {
+  if (!id?.groups?.length) return [...argv];
+  return [SETPRIV, ...(id.uid === undefined ? [] : [`--reuid=${id.uid}`]), ...(id.gid === undefined ? [] : [`--regid=${id.gid}`]),
+    `--groups=${id.groups.join(',')}`, '--', ...argv];
+}
+
 function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
@@ -181,8 +194,8 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
   const children = new Map<string, Promise<ExitInfo>>();
 
   async function start(spec: StartSpec): Promise<ProcessHandle> {
-    const [command, ...args] = spec.argv;
-    if (command === undefined || command === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
+    const [command, ...args] = withIdentity(spec.argv, spec.identity);
+    if (command === undefined || command === '' || spec.argv[0] === undefined || spec.argv[0] === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
     const fd = await openLog(spec.logPath);
     let child: ChildProcess;
     try {
@@ -191,6 +204,8 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
         ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
         detached: true,
         stdio: ['ignore', fd, fd],
+        // Without supplementary groups libuv's setgid/setuid does it (and clears root's groups).
+        ...(spec.identity?.groups?.length ? {} : { ...(spec.identity?.uid === undefined ? {} : { uid: spec.identity.uid }), ...(spec.identity?.gid === undefined ? {} : { gid: spec.identity.gid }) }),
       });
     } catch (err) {
       // Invalid arguments (a NUL byte in argv or env) throw synchronously; failed execs arrive as 'error'.

@@ -24,6 +24,8 @@ export interface StartSpec {
   /** stdout and stderr are appended to this file (opened O_APPEND, survives agent restarts). */
   logPath: string;
   marker: Marker;
+  /** The user and groups to run as (securityContext); absent fields keep the agent's. */
+  identity?: { uid?: number; gid?: number; groups?: number[] };
 }
 
 /** What identifies a process across agent restarts. */

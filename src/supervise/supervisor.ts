@@ -16,6 +16,8 @@ import { resolveProbes, type ProbeSpec } from '../probes/spec.js';
 import type { ProbeManager } from '../probes/manager.js';
 import type { ContainerProbeState, ProbeEvent } from '../probes/tracker.js';
 import { runProbe } from '../probes/run.js';
+import { resolveIdentity } from '../pods/security.js';
+import { primaryGids } from '../host/passwd.js';
 
 export interface SupervisorDeps {
   runner: ProcessRunner;
@@ -125,6 +127,16 @@ export class Supervisor {
     const argv = buildArgv(c, env);
     unit.env = env;
     const logPath = containerLogPath(deps.logDir, pod.name, rec.name);
+    const who = resolveIdentity(pod.spec, c, process.getuid?.() ?? 0, await primaryGids(), `${pod.namespace}/${pod.name}(${pod.uid})`);
+    if (!who.ok) {
+      // Like the kubelet: not a crash, a configuration the container cannot start with; retried later.
+      Object.assign(rec, { phase: 'waiting', reason: who.reason, message: who.message });
+      deps.log.warn({ pod: pod.name, container: rec.name, err: who.message }, 'container cannot start');
+      this.event(pod, 'Warning', 'Failed', `Error: ${who.message}`);
+      deps.onChange(pod);
+      this.armRestart(unit, Math.max(deps.backoff().initialMs, 10_000));
+      return;
+    }
     rec.phase = 'waiting';
     rec.reason = 'ContainerCreating';
     delete rec.message;
@@ -136,6 +148,7 @@ export class Supervisor {
       }
       const handle = await deps.runner.start({
         argv, env, logPath, ...(c.workingDir ? { cwd: c.workingDir } : {}),
+        ...(Object.keys(who.identity).length > 0 ? { identity: who.identity } : {}),
         marker: { rootId: deps.rootId, pod: pod.name, podUid: pod.uid, container: rec.name,
           daemonSet: `${pod.daemonSet.namespace}/${pod.daemonSet.name}`, templateHash: pod.templateHash },
       });
