@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// `npm run package:deb`: builds build/hostds_<version>_all.deb from this checkout with
+// `dpkg-deb --root-owner-group --build` (no debhelper). Options: --version X (default: package.json's;
+// the test builds an upgrade this way), --out DIR (default: build/). packaging/deb/README.md explains
+// the layout and each decision. Needs node_modules (rolldown), dpkg-deb and gzip.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
+  statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { describePackage, listBundledPackageDirs, renderCopyright } from '../packaging/deb/lib/copyright.mjs';
+import { renderManPage } from '../packaging/deb/lib/manpage.mjs';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const DEB = join(REPO, 'packaging/deb');
+const LIB = '/usr/lib/hostds';
+const UNIT_FROM_REPO = join(REPO, 'units/hostds.service');
+const UNIT_PLACEHOLDER = join(DEB, 'placeholder-hostds.service');
+
+/** A build error: main() prints it and exits 1, after its `finally` removed the scratch directory. */
+class BuildError extends Error {}
+
+function fail(message) {
+  throw new BuildError(message);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+  return r.stdout;
+}
+
+function readOptions() {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { version: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    fail(`${err.message}\nusage: node scripts/build-deb.mjs [--version X] [--out DIR]`);
+  }
+  if (values.help) {
+    process.stdout.write('usage: node scripts/build-deb.mjs [--version X] [--out DIR]\n');
+    return undefined;
+  }
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const version = values.version ?? pkg.version;
+  // Debian versions: digits first, then [A-Za-z0-9.+~]; no '-' (a native package, no revision).
+  if (!/^\d[A-Za-z0-9.+~]*$/.test(version)) fail(`--version ${JSON.stringify(version)} is not a native Debian version such as 1.2.3 or 1.2.3+test1`);
+  return { version, out: resolve(values.out ?? join(REPO, 'build')), pkg };
+}
+
+/** Seconds since the epoch for every timestamp in the package: the last commit's, so rebuilds match. */
+function sourceDateEpoch() {
+  if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
+  const r = spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: REPO, encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '' ? Number(r.stdout.trim()) : Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Bundles src/ with the checkout's own rolldown.config.mjs, run from a scratch directory whose
+ * package.json carries `version` (the config bakes it into the bundle) so that the checkout's
+ * dist/ is never touched while others run tests from it. Returns the scratch dist/bundle.
+ */
+function bundle(work, pkg, version) {
+  mkdirSync(work);
+  copyFileSync(join(REPO, 'rolldown.config.mjs'), join(work, 'rolldown.config.mjs'));
+  writeFileSync(join(work, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
+  for (const name of ['src', 'node_modules', 'tsconfig.json']) symlinkSync(join(REPO, name), join(work, name));
+  const rolldown = join(REPO, 'node_modules/.bin/rolldown');
+  if (!existsSync(rolldown)) fail('node_modules/.bin/rolldown is missing: run `npm ci` first');
+  run(rolldown, ['-c', 'rolldown.config.mjs'], { cwd: work });
+  return join(work, 'dist/bundle');
+}
+
+/** Fails when a bundle file imports a package instead of a node: builtin or a sibling chunk. */
+function checkSelfContained(bundleDir) {
+  const builtins = new Set(builtinModules);
+  const pattern = /^(?!\s*(?:\/\/|\/?\*)).*?(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/gm;
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
+    for (const [, spec] of readFileSync(join(bundleDir, file), 'utf8').matchAll(pattern)) {
+      const isPackageName = /^(@[\w.-]+\/)?\w[\w.-]*(\/[\w.-]+)*$/.test(spec);
+      if (!isPackageName || spec.startsWith('node:') || builtins.has(spec)) continue;
+      fail(`${file} imports ${JSON.stringify(spec)}: the bundle must not need node_modules at run time`);
+    }
+  }
+}
+
+/** The /usr/lib/hostds tree: the launcher (its shebang pointing at Debian's node), the bundle without source maps, a trimmed package.json. */
+function stageProgram(stage, bundleDir, pkg, version) {
+  const lib = join(stage, LIB.slice(1));
+  mkdirSync(join(lib, 'bin'), { recursive: true });
+  mkdirSync(join(lib, 'dist/bundle'), { recursive: true });
+  const launcher = readFileSync(join(REPO, 'bin/hostds'), 'utf8').replace(/^#!.*\n/, '#!/usr/bin/node\n');
+  writeFileSync(join(lib, 'bin/hostds'), launcher, { mode: 0o755 });
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
+    // Source maps stay out: node does not read them without --enable-source-maps, and they embed every source.
+    const code = readFileSync(join(bundleDir, file), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    writeFileSync(join(lib, 'dist/bundle', file), code);
+  }
+  // "type": "module" makes node load the bundle as ESM; nothing here installs dependencies.
+  const { name, description, license } = pkg;
+  writeFileSync(join(lib, 'package.json'), `${JSON.stringify({ name, version, description, license, private: true, type: 'module', bin: { hostds: 'bin/hostds' }, engines: pkg.engines }, null, 2)}\n`);
+  mkdirSync(join(stage, 'usr/bin'), { recursive: true });
+  symlinkSync('../lib/hostds/bin/hostds', join(stage, 'usr/bin/hostds'));
+}
+
+/** Runs the staged CLI far from any node_modules; also loads every chunk (lazy ones included). */
+function smokeTest(stage, version) {
+  const cli = join(stage, LIB.slice(1), 'bin/hostds');
+  const opts = { cwd: '/', env: { PATH: process.env.PATH, NO_COLOR: '1' } };
+  const printed = run(process.execPath, [cli, 'version'], opts).trim();
+  if (printed !== `hostds v${version}`) fail(`the staged CLI prints ${JSON.stringify(printed)}, expected "hostds v${version}"`);
+  const chunks = readdirSync(join(stage, LIB.slice(1), 'dist/bundle')).map((f) => pathToFileURL(join(stage, LIB.slice(1), 'dist/bundle', f)).href);
+  run(process.execPath, ['--input-type=module', '-e', `for (const c of ${JSON.stringify(chunks)}) await import(c);`], opts);
+  return run(process.execPath, [cli, '--help'], { ...opts, env: { ...opts.env, COLUMNS: '200' } });
+}
+
+function gzip9n(text) {
+  return execFileSync('gzip', ['-9n', '-c'], { input: text, maxBuffer: 64 << 20 });
+}
+
+/** packaging/deb/changelog, with an entry on top when `version` has none yet (a test or snapshot build). */
+function changelogFor(version, maintainer, epoch) {
+  const text = readFileSync(join(DEB, 'changelog'), 'utf8');
+  const top = /^hostds \(([^)]+)\)/.exec(text)?.[1];
+  if (top === version) return text;
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const date = new Date(epoch * 1000).toUTCString().replace('GMT', '+0000');
+  return `hostds (${version}) unstable; urgency=medium\n\n  * Snapshot built from commit ${commit}; packaging/deb/changelog has no\n    entry for this version.\n\n -- ${maintainer}  ${date}\n\n${text}`;
+}
+
+function stageDocs(stage, { version, help, bundleDir, maintainer, epoch }) {
+  const doc = join(stage, 'usr/share/doc/hostds');
+  mkdirSync(doc, { recursive: true });
+  const dirs = listBundledPackageDirs(bundleDir);
+  const hasRuntime = readdirSync(bundleDir).some((f) => f.endsWith('.js') && readFileSync(join(bundleDir, f), 'utf8').includes('rolldown/runtime.js'));
+  if (hasRuntime) dirs.push('node_modules/rolldown'); // rolldown's runtime helpers are part of the bundle
+  const packages = dirs.map((d) => describePackage(REPO, d));
+  writeFileSync(join(doc, 'copyright'), renderCopyright({ packages, licensesDir: join(DEB, 'licenses'), bundleDir: `${LIB}/dist/bundle/` }));
+  writeFileSync(join(doc, 'changelog.gz'), gzip9n(changelogFor(version, maintainer, epoch)));
+  const man = join(stage, 'usr/share/man/man1');
+  mkdirSync(man, { recursive: true });
+  const date = new Date(epoch * 1000).toISOString().slice(0, 10);
+  writeFileSync(join(man, 'hostds.1.gz'), gzip9n(renderManPage({ help, version, date, summary: 'Kubernetes DaemonSets for hosts without Kubernetes' })));
+  const overrides = join(stage, 'usr/share/lintian/overrides');
+  mkdirSync(overrides, { recursive: true });
+  copyFileSync(join(DEB, 'lintian-overrides'), join(overrides, 'hostds'));
+  return packages;
+}
+
+/** The unit from units/ (owned by the systemd work); a placeholder until that file exists. */
+function stageSystem(stage) {
+  const unit = existsSync(UNIT_FROM_REPO) ? UNIT_FROM_REPO : UNIT_PLACEHOLDER;
+  if (unit === UNIT_PLACEHOLDER) process.stderr.write('build-deb: warning: units/hostds.service does not exist yet; using packaging/deb/placeholder-hostds.service\n');
+  mkdirSync(join(stage, 'lib/systemd/system'), { recursive: true });
+  copyFileSync(unit, join(stage, 'lib/systemd/system/hostds.service'));
+  mkdirSync(join(stage, 'etc/hostds/manifests.d'), { recursive: true });
+  copyFileSync(join(REPO, 'examples/root/etc/hostds/config.yaml'), join(stage, 'etc/hostds/config.yaml'));
+  return relative(REPO, unit);
+}
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    out.push(path);
+    if (lstatSync(path).isDirectory()) walk(path, out);
+  }
+  return out;
+}
+
+/** Modes as policy wants them (0755 directories and programs, 0644 the rest), one mtime, md5sums. */
+function finishTree(stage, epoch, conffiles) {
+  const md5 = [];
+  for (const path of walk(stage)) {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) chmodSync(path, 0o755);
+    else {
+      chmodSync(path, st.mode & 0o111 ? 0o755 : 0o644);
+      const rel = relative(stage, path);
+      if (!conffiles.includes(`/${rel}`)) md5.push(`${createHash('md5').update(readFileSync(path)).digest('hex')}  ${rel}`);
+    }
+  }
+  for (const path of walk(stage).reverse()) if (!lstatSync(path).isSymbolicLink()) utimesSync(path, epoch, epoch);
+  return `${md5.join('\n')}\n`;
+}
+
+function installedSizeKiB(stage) {
+  // dpkg's rule: the sum of each file's size rounded up to 1 KiB, plus 1 KiB per directory and symlink.
+  return walk(stage).reduce((sum, p) => { const st = lstatSync(p); return sum + (st.isFile() ? Math.ceil(st.size / 1024) : 1); }, 0);
+}
+
+function writeControl(stage, { version, md5sums, conffiles }) {
+  const control = join(stage, 'DEBIAN');
+  mkdirSync(control, { recursive: true });
+  const text = readFileSync(join(DEB, 'control'), 'utf8').replace('@VERSION@', version).replace('@INSTALLED_SIZE@', String(installedSizeKiB(stage)));
+  writeFileSync(join(control, 'control'), text);
+  writeFileSync(join(control, 'md5sums'), md5sums);
+  writeFileSync(join(control, 'conffiles'), `${conffiles.join('\n')}\n`);
+  for (const script of ['postinst', 'prerm', 'postrm']) {
+    copyFileSync(join(DEB, script), join(control, script));
+    chmodSync(join(control, script), 0o755);
+  }
+  chmodSync(control, 0o755);
+  for (const f of ['control', 'md5sums', 'conffiles']) chmodSync(join(control, f), 0o644);
+  return text;
+}
+
+function main() {
+  const options = readOptions();
+  if (options === undefined) return;
+  const { version, out, pkg } = options;
+  const epoch = sourceDateEpoch();
+  const work = mkdtempSync(join(tmpdir(), 'hostds-deb-'));
+  try {
+    const bundleDir = bundle(join(work, 'bundle-work'), pkg, version);
+    checkSelfContained(bundleDir);
+    const stage = join(work, 'root');
+    stageProgram(stage, bundleDir, pkg, version);
+    const help = smokeTest(stage, version);
+    const maintainer = /^Maintainer: (.*)$/m.exec(readFileSync(join(DEB, 'control'), 'utf8'))[1];
+    const packages = stageDocs(stage, { version, help, bundleDir, maintainer, epoch });
+    const unit = stageSystem(stage);
+    const conffiles = ['/etc/hostds/config.yaml'];
+    const md5sums = finishTree(stage, epoch, conffiles);
+    writeControl(stage, { version, md5sums, conffiles });
+    mkdirSync(out, { recursive: true });
+    const deb = join(out, `hostds_${version}_all.deb`);
+    run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    process.stdout.write(`${relative(process.cwd(), deb) || deb}: hostds ${version}, unit from ${unit}, ${packages.length} bundled npm packages in copyright, ${Math.round(statSync(deb).size / 1024)} KiB\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`build-deb: ${err instanceof BuildError ? err.message : err?.stack ?? err}\n`);
+  process.exitCode = 1;
+}
