@@ -2,7 +2,7 @@
 // agent restart (pids are recycled), so a process is identified by pid + start time (stat
 // field 22) + boot id, and found again after a state loss by the marker in its environment.
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { MARKER_ENV, type MarkedProcess, type Marker, type ProcessHandle } from './runner.js';
 
 export interface ProcStat {
@@ -167,15 +167,21 @@ async function readMarked(pid: number, rootId: string, bootId: string): Promise<
   }
   const marker = findMarkerInEnviron(environ);
   if (marker === undefined || marker.rootId !== rootId) return undefined;
+  // A hostds inside a container (nspawn, docker) on its own `/` has the same root id: its daemons
+  // are in another pid namespace, and are never ours to adopt or stop.
+  if (ownPidNamespace !== undefined && (await readlink(`/proc/${pid}/ns/pid`).catch(() => undefined)) !== ownPidNamespace) return undefined;
   const stat = await readProcStat(pid);
   // Children inherit the marker; only the group leader the runner started stands for the container.
   if (stat === undefined || stat.state === 'Z' || stat.pgrp !== pid) return undefined;
   return { pid, procStart: stat.procStart, bootId, marker };
 }
 
-/** Every live group leader whose environment carries a marker for `rootId`. */
+let ownPidNamespace: string | undefined;
+
+/** Every live group leader whose environment carries a marker for `rootId`, in our pid namespace. */
 export async function listMarkedProcesses(rootId: string): Promise<MarkedProcess[]> {
   const bootId = readBootId();
+  ownPidNamespace ??= await readlink('/proc/self/ns/pid').catch(() => undefined);
   const found = await mapLimited(await listPids(), (pid) => readMarked(pid, rootId, bootId));
   return found.filter((p): p is MarkedProcess => p !== undefined);
 }

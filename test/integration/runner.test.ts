@@ -16,11 +16,11 @@ const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, 'test/fixtures');
 const fixture = (name: string): string => join(FIXTURES, name);
 
-function statOf(pid: number): { state: string; procStart: string } | undefined {
+function statOf(pid: number): { state: string; procStart: string; pgrp: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', procStart: fields[19] ?? '' };
+    return { state: fields[0] ?? '', procStart: fields[19] ?? '', pgrp: Number(fields[2]) };
   } catch {
     return undefined;
   }
@@ -264,5 +264,29 @@ describe('the daemon outlives its starter', () => {
     expect(isGone(ownerPid)).toBe(true);
     await runner.stop(handle, 2_000);
     expect(isGone(handle.pid)).toBe(true);
+  });
+});
+
+describe('processes in another pid namespace are never ours', () => {
+  test.skipIf(process.getuid?.() !== 0)('a marked group leader inside `unshare --pid` (a hostds in a container on its own /) is not listed', async () => {
+    const rootId = `ns-${process.pid}`;
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTDS_POD_MARKER: encodeMarker(marker({ rootId })) };
+    // The same marker in our namespace, for contrast.
+    const ours = await runner.start({ ...spec('forever.mjs'), marker: marker({ rootId }) });
+    track(ours.pid);
+    const { spawn } = await import('node:child_process');
+    const outer = spawn('unshare', ['--pid', '--fork', '--mount-proc', 'setsid', 'sleep', '100000'], { env, detached: true, stdio: 'ignore' });
+    track(outer.pid!);
+    // The sleep inside: a child of unshare, leader of its own session and group.
+    const inner = await waitForValue(() => {
+      const kids = readFileSync(`/proc/${outer.pid}/task/${outer.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      return kids.find((k) => readFileSync(`/proc/${k}/cmdline`, 'utf8').startsWith('sleep'));
+    }, 5000, 'the namespaced sleep');
+    track(inner);
+    await waitFor(() => statOf(inner)?.pgrp === inner, 5000, 'setsid in the namespace');
+    const { listMarkedProcesses } = await import('../../src/supervise/proc.js');
+    const listed = (await listMarkedProcesses(rootId)).map((p) => p.pid);
+    expect(listed).toContain(ours.pid);
+    expect(listed).not.toContain(inner);
   });
 });
