@@ -19,7 +19,6 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEB = join(REPO, 'packaging/deb');
 const LIB = '/usr/lib/hostds';
 const UNIT_FROM_REPO = join(REPO, 'units/hostds.service');
-const UNIT_PLACEHOLDER = join(DEB, 'placeholder-hostds.service');
 
 /** A build error: main() prints it and exits 1, after its `finally` removed the scratch directory. */
 class BuildError extends Error {}
@@ -152,10 +151,10 @@ function stageDocs(stage, { version, help, bundleDir, maintainer, epoch }) {
   return packages;
 }
 
-/** The unit from units/ (owned by the systemd work); a placeholder until that file exists. */
+/** The unit from units/, the one the systemd tests boot. */
 function stageSystem(stage) {
-  const unit = existsSync(UNIT_FROM_REPO) ? UNIT_FROM_REPO : UNIT_PLACEHOLDER;
-  if (unit === UNIT_PLACEHOLDER) process.stderr.write('build-deb: warning: units/hostds.service does not exist yet; using packaging/deb/placeholder-hostds.service\n');
+  const unit = UNIT_FROM_REPO;
+  if (!existsSync(unit)) throw new Error(`build-deb: ${unit} is missing`);
   mkdirSync(join(stage, 'lib/systemd/system'), { recursive: true });
   copyFileSync(unit, join(stage, 'lib/systemd/system/hostds.service'));
   mkdirSync(join(stage, 'etc/hostds/manifests.d'), { recursive: true });
