@@ -44,6 +44,13 @@ export interface Container {
 }
 
 export interface BootOptions {
+  /**
+   * Called with the overlay's upper directory, still empty, before the overlay is mounted: for what
+   * must be there from the start, such as whiteouts (`mknod PATH c 0 0`) hiding paths that the host
+   * may create later (a file created in the lower layer while mounted shows through otherwise).
+   * Create parent directories with the host's modes; never where the host has a symlink.
+   */
+  prepareUpper?: (upper: string) => Promise<void>;
   /** Called with the overlay mounted and before the boot: write the files the test needs. */
   prepare?: (root: string) => Promise<void>;
   bootTimeoutMs?: number;
@@ -240,6 +247,7 @@ export async function bootContainer(opts: BootOptions = {}): Promise<Container> 
       ['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=/,upperdir=${rw}/upper,workdir=${rw}/work`, root],
     ];
     for (const argv of mounts) {
+      if (argv[2] === 'overlay') await opts.prepareUpper?.(join(rw, 'upper'));
       const r = run(argv);
       if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr.trim()}`);
     }
