@@ -13,6 +13,8 @@ import type { ManifestIssue } from '../manifest/issues.js';
 import { loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
 import { NodeStatusTracker, nodefsPathsFor } from '../host/node-status.js';
+import { configRefusal } from '../cli/context.js';
+import { setStrictModes } from '../state/trust.js';
 import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
@@ -256,7 +258,9 @@ export class Agent {
   private async reloadConfig(): Promise<void> {
     const text = await fsp.readFile(this.ctx.paths.config, 'utf8').catch(() => undefined);
     const { parseConfigText, DEFAULT_CONFIG } = await import('../config/config.js');
-    const { config, issues } = text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : parseConfigText(text, this.ctx.paths.config);
+    const unsafe = await configRefusal(this.ctx.paths.config);
+    const { config, issues } = unsafe ? { config: this.ctx.config, issues: [{ severity: 'error' as const, file: this.ctx.paths.config, line: 1, col: 1, path: '', message: unsafe }] }
+      : text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : parseConfigText(text, this.ctx.paths.config);
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length > 0) {
       const e = errors[0]!;
@@ -270,6 +274,8 @@ export class Agent {
       this.log.info('config reloaded');
       const before = this.ctx.config;
       (this.ctx as { config: typeof config }).config = config;
+      setStrictModes(config.strictModes);
+      if (!config.strictModes && before.strictModes) this.log.warn('strictModes is off: manifests and node.yaml that other users can change are acted on as root');
       // New thresholds or paths apply now, not at the next tick; a new frequency from the next one.
       if (JSON.stringify([before.evictionHard, before.nodefsPaths, before.evictionPressureTransitionPeriodMs]) !==
         JSON.stringify([config.evictionHard, config.nodefsPaths, config.evictionPressureTransitionPeriodMs])) await this.measureConditions(false);
@@ -287,7 +293,9 @@ export class Agent {
       loadManifestDir(paths.manifestsDir, undefined, this.manifestCache), listManifestFiles(paths.manifestsDir), loadNode(this.ctx, facts, this.nodeStatus.status(this.ctx.config)), readRegistry(paths.stateDir),
     ]);
     // A node.yaml that does not parse keeps the last good node rather than dropping its taints.
-    if (node.issues.some((i) => i.severity === 'error' && i.code === 'yaml-syntax') && this.node) this.log.warn('node.yaml has errors; keeping the last good node');
+    if (node.issues.some((i) => i.severity === 'error' && (i.code === 'yaml-syntax' || i.code === 'unsafe-permissions')) && this.node) {
+      this.log.warn({ error: node.issues.find((i) => i.severity === 'error')?.message }, 'node.yaml has errors; keeping the last good node');
+    }
     else this.node = node.view;
     if (this.closed) return;
     this.lastLoad = { epoch, manifests, files };

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type ResolvedConfig } from '../config/defaults.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { isDNS1123Subdomain } from '../manifest/k8s-names.js';
 import { CliError } from './errors.js';
+import { refusal, setStrictModes } from '../state/trust.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -54,8 +55,20 @@ async function loadConfig(path: string, explicit: boolean): Promise<{ config: Re
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: DEFAULT_CONFIG, issues: [] };
     throw new CliError(`cannot read config ${path}: ${(err as Error).message}`);
   }
+  // Always checked, whatever it says: a config others can write could turn strictModes off.
+  const unsafe = await configRefusal(path);
+  if (unsafe) throw new CliError(`config ${path}: ${unsafe}`);
   const { parseConfigText } = await import('../config/config.js');
-  return parseConfigText(text, path);
+  const result = parseConfigText(text, path);
+  setStrictModes(result.config.strictModes);
+  return result;
+}
+
+/** Why config.yaml must not be used (another user could change it), under root; else undefined. */
+export async function configRefusal(path: string): Promise<string | undefined> {
+  const st = await fsp.stat(path).catch(() => undefined);
+  if (!st) return undefined;
+  return refusal(st, path, true)?.replace(' (or set strictModes: false in config.yaml)', '');
 }
 
 /** --node-name, then config nodeName, then the hostname lowercased as a kubelet does. */

@@ -68,7 +68,7 @@ function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
 type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
 
 const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
-  'featureLabels', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
+  'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
 
 function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
   const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
@@ -98,6 +98,10 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
     if (typeof fl === 'boolean') c.featureLabels = fl; else report('featureLabels', `expected true or false, got ${JSON.stringify(fl)}`);
   }
   if (raw['registerWithTaints'] !== undefined && raw['registerWithTaints'] !== null) c.registerWithTaints = resolveTaints(raw['registerWithTaints'], report);
+  const sm = raw['strictModes'];
+  if (sm !== undefined && sm !== null) {
+    if (typeof sm === 'boolean') c.strictModes = sm; else report('strictModes', `expected true or false, got ${JSON.stringify(sm)}`);
+  }
   const onExit = raw['onExit'];
   if (onExit !== undefined && onExit !== null) {
     if (onExit === 'keep' || onExit === 'stop') c.onExit = onExit; else report('onExit', `Unsupported value: ${JSON.stringify(onExit)}: supported values: "keep", "stop"`);

@@ -9,6 +9,8 @@ export interface ResolvedConfig {
   nodeStatusUpdateFrequencyMs: number;
   nodefsPaths: readonly string[];
   featureLabels: boolean;
+  /** sshd's StrictModes: under root, refuse manifests and node.yaml other users can change. */
+  strictModes: boolean;
   /** The kubelet's registerWithTaints: taints this host always has, besides node.yaml's. */
   registerWithTaints: readonly Taint[];
   onExit: 'keep' | 'stop';
@@ -24,6 +26,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
   nodeStatusUpdateFrequencyMs: 10_000,
   nodefsPaths: Object.freeze([]) as readonly string[],
   featureLabels: true,
+  strictModes: true,
   registerWithTaints: Object.freeze([]) as readonly Taint[],
   onExit: 'keep',
   restartBackoff: Object.freeze({ initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }),

@@ -107,7 +107,7 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
 export async function readNodeFile(path: string): Promise<NodeFileRead> {
   const exists = await stat(path).then(() => true, (err: unknown) => errnoCode(err) !== 'ENOENT');
   if (!exists) return emptyRead(false);
-  const r = await readManifestFile(path, path);
+  const r = await readManifestFile(path, path, { trusted: true });
   if (!r.ok) return { ...emptyRead(true), isParsed: false, issues: [r.issue] };
   return parseNodeFile(r.text, path);
 }

@@ -14,6 +14,7 @@ export type IssueCode =
   | 'not-utf8'
   | 'file-too-large'
   | 'unreadable'
+  | 'unsafe-permissions'
   | 'template'
   | 'not-an-object'
   | 'unknown-kind'

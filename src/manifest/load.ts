@@ -72,7 +72,7 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
 /** `target` is a file or a directory (as `-f` takes it); `displayBase` makes shown paths short. */
 export async function loadManifests(target: string, displayBase?: string): Promise<LoadResult> {
   const st = await fsp.stat(target).catch(() => undefined);
-  return loadPaths(st?.isDirectory() ? await listManifestFiles(target) : [target], displayBase);
+  return loadPaths(st?.isDirectory() ? await listManifestFiles(target) : [target], displayBase, undefined, false);
 }
 
 /**
@@ -81,26 +81,30 @@ export async function loadManifests(target: string, displayBase?: string): Promi
  */
 export type ManifestCache = Map<string, { sig: string; load: FileLoad }>;
 
-/** manifests.d: a directory that does not exist yet simply holds no DaemonSets. */
+/**
+ * manifests.d: a directory that does not exist yet simply holds no DaemonSets. These are the
+ * files hostds acts on, so under root each must be one no other user can change (trust.ts).
+ */
 export async function loadManifestDir(dir: string, displayBase?: string, cache?: ManifestCache): Promise<LoadResult> {
-  return loadPaths(await listManifestFiles(dir), displayBase, cache);
+  return loadPaths(await listManifestFiles(dir), displayBase, cache, true);
 }
 
-async function loadCached(path: string, display: string, cache: ManifestCache | undefined): Promise<FileLoad> {
-  if (!cache) return loadManifestFile(path, display);
+async function loadCached(path: string, display: string, cache: ManifestCache | undefined, trusted: boolean): Promise<FileLoad> {
+  if (!cache) return loadManifestFile(path, display, trusted);
   const st = await fsp.stat(path).catch(() => undefined);
   const sig = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '';
   const hit = cache.get(path);
   if (hit && sig !== '' && hit.sig === sig) return hit.load;
-  const load = await loadManifestFile(path, display);
-  if (sig !== '') cache.set(path, { sig, load });
+  const load = await loadManifestFile(path, display, trusted);
+  // A refused file is not cached: fixing a directory's mode changes nothing in the file's stat.
+  if (sig !== '' && !load.issues.some((i) => i.code === 'unsafe-permissions')) cache.set(path, { sig, load });
   return load;
 }
 
 /** How many files are being read while the current one is parsed. */
 const READ_AHEAD = 16;
 
-async function loadPaths(paths: string[], displayBase: string | undefined, cache?: ManifestCache): Promise<LoadResult> {
+async function loadPaths(paths: string[], displayBase: string | undefined, cache: ManifestCache | undefined, trusted: boolean): Promise<LoadResult> {
   const result: LoadResult = { daemonSets: [], rejected: [], issues: [], files: [] };
   // Rejected definitions count too: the alphabetically first file wins even while it is broken,
   // so breaking or fixing it never swaps in another file's version behind the operator's back.
@@ -110,7 +114,7 @@ async function loadPaths(paths: string[], displayBase: string | undefined, cache
   const loads: (Promise<FileLoad> | undefined)[] = [];
   const startLoad = (i: number): void => {
     const path = paths[i]!;
-    const p = loadCached(path, displayPath(path, displayBase), cache);
+    const p = loadCached(path, displayPath(path, displayBase), cache, trusted);
     p.catch(() => undefined); // rethrown when awaited in order below; not an unhandled rejection meanwhile
     loads[i] = p;
   };
@@ -163,8 +167,8 @@ export interface FileLoad {
   issues: ManifestIssue[];
 }
 
-export async function loadManifestFile(path: string, display: string): Promise<FileLoad> {
-  const read = await readManifestFile(path, display);
+export async function loadManifestFile(path: string, display: string, trusted = false): Promise<FileLoad> {
+  const read = await readManifestFile(path, display, { trusted });
   if (!read.ok) return { daemonSets: [], rejected: [], issues: [read.issue] };
   return loadManifestText(read.text, { file: display, path, birthtimeMs: read.birthtimeMs });
 }

@@ -2,6 +2,7 @@
 // symlink, an unreadable or huge file each become one positioned issue instead of a hang or crash.
 import { constants, promises as fsp } from 'node:fs';
 import type { ManifestIssue } from './issues.js';
+import { refusal } from '../state/trust.js';
 
 /** Kubernetes refuses request bodies over 3 MiB; a manifest larger than that is a mistake. */
 export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
@@ -14,7 +15,8 @@ function fail(file: string, code: ManifestIssue['code'], message: string, line =
   return { ok: false, issue: { code, severity: 'error', file, line, col, path: '', message } };
 }
 
-export async function readManifestFile(path: string, display: string): Promise<ReadResult> {
+/** `trusted`: a file hostds acts on (the root's manifests, node.yaml), refused when another user could change it. */
+export async function readManifestFile(path: string, display: string, opts: { trusted?: boolean } = {}): Promise<ReadResult> {
   let handle: fsp.FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it after fstat anyway.
@@ -26,6 +28,8 @@ export async function readManifestFile(path: string, display: string): Promise<R
     const st = await handle.stat();
     if (st.isDirectory()) return fail(display, 'unreadable', 'is a directory, not a manifest file');
     if (!st.isFile()) return fail(display, 'unreadable', 'is not a regular file (a FIFO, socket or device); refusing to read it');
+    const refused = opts.trusted ? refusal(st, path) : undefined;
+    if (refused) return fail(display, 'unsafe-permissions', refused);
     if (st.size > MAX_MANIFEST_BYTES) {
       return fail(display, 'file-too-large',
         `is ${st.size} bytes; manifests are limited to ${MAX_MANIFEST_BYTES} bytes (3 MiB, as the Kubernetes API server)`);

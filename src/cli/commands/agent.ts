@@ -16,6 +16,9 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   const log = await createLogger();
   // One failed effect must not take down the agent and, with it, supervision of every daemon.
   process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.stack : String(err) }, 'unhandled error (the agent keeps running)'));
+  if (!ctx.config.strictModes && process.geteuid?.() === 0) {
+    log.warn('strictModes is off: manifests and node.yaml that other users can change are acted on as root');
+  }
   for (const i of ctx.configIssues) log.warn({ file: i.file, line: i.line, col: i.col }, `config: ${i.path ? `${i.path}: ` : ''}${i.message}`);
   const agent = new Agent(ctx, {
     stopDaemonsOnExit: opts.stopDaemonsOnExit === true || ctx.config.onExit === 'stop',
