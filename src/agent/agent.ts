@@ -73,6 +73,7 @@ export class Agent {
   /** Host files named by restart-on-change annotations: watched like the manifests. */
   private readonly configFiles = new Set<string>();
   private api: ApiServer | undefined;
+  private readOnlyApi: ApiServer | undefined;
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
@@ -171,6 +172,12 @@ export class Agent {
     this.scheduleConditions();
     await this.watch();
     this.api = await startApiServer(paths.socket, this);
+    const group = this.ctx.config.api.readOnlyGroup;
+    if (group !== undefined) {
+      const gid = await groupId(group);
+      if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
+      else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
+    }
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
     this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
     for (const t of this.timers) t.unref();
@@ -588,6 +595,7 @@ export class Agent {
     this.saveTimer?.cancel();
     await this.save();
     await this.api?.close();
+    await this.readOnlyApi?.close();
     await releasePidFile(this.ctx.paths.agentPidFile);
   }
 }
@@ -615,4 +623,13 @@ function surgeForOneNode(v: number | string | undefined): number {
 /** Some manifest file cannot be read at all: a DaemonSet missing now may be defined there. */
 function unreadableNow(manifests: LoadResult): boolean {
   return manifests.issues.some((i) => i.severity === 'error' && !manifests.rejected.some((r) => r.source.file === i.file));
+}
+
+/** A group name from /etc/group, or a gid as given. */
+async function groupId(group: string | number): Promise<number | undefined> {
+  if (typeof group === 'number') return group;
+  const text = await fsp.readFile('/etc/group', 'utf8').catch(() => '');
+  const line = text.split('\n').find((l) => l.split(':')[0] === group);
+  const gid = line === undefined ? NaN : Number(line.split(':')[2]);
+  return Number.isInteger(gid) ? gid : undefined;
 }

@@ -18,7 +18,12 @@ export function requestSocket(socket: string, method: string, path: string, time
     });
     req.on('timeout', () => { req.destroy(); resolve(undefined); });
     // No socket or nobody listening: the agent is not running; callers fall back to the files.
-    req.on('error', () => resolve(undefined));
+    // Not root: the read-only socket of api.readOnlyGroup, if this user may open it.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const ro = socket.replace(/hostds\.sock$/, 'hostds-ro.sock');
+      if (err.code === 'EACCES' && ro !== socket) void requestSocket(ro, method, path, timeoutMs).then(resolve);
+      else resolve(undefined);
+    });
     req.end();
   });
 }

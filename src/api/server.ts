@@ -22,10 +22,18 @@ function list(kind: string, apiVersion: string, items: unknown[]): Json {
   return { kind, apiVersion, metadata: { resourceVersion: '' }, items };
 }
 
-export async function startApiServer(socket: string, agent: Agent): Promise<ApiServer> {
+/**
+ * `readOnly`: the second socket for api.readOnlyGroup, mode 0660 owned by that group: it answers
+ * GETs only. Node cannot read a unix socket peer's credentials (SO_PEERCRED), so who may do what
+ * is decided by which socket the file modes let them open.
+ */
+export async function startApiServer(socket: string, agent: Agent, readOnly?: { gid: number }): Promise<ApiServer> {
   await fsp.rm(socket, { force: true });
   const server = http.createServer((req, res) => {
-    void handle(agent, req).then(([code, body]) => {
+    const answer: Promise<[number, Json | string]> = readOnly && req.method !== 'GET'
+      ? Promise.resolve([403, status(403, 'Forbidden', `${req.method ?? ''} is not allowed on the read-only socket ${socket}`)])
+      : handle(agent, req);
+    void answer.then(([code, body]) => {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(code, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
       res.end(text);
@@ -40,7 +48,10 @@ export async function startApiServer(socket: string, agent: Agent): Promise<ApiS
     const old = process.umask(0o177);
     server.listen(socket, () => { process.umask(old); resolve(); });
   });
-  await fsp.chmod(socket, 0o600);
+  if (readOnly) {
+    await fsp.chown(socket, 0, readOnly.gid);
+    await fsp.chmod(socket, 0o660);
+  } else await fsp.chmod(socket, 0o600);
   return {
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -122,8 +122,14 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
     if (Number.isInteger(maxFiles) && (maxFiles as number) >= 1) c.logs.maxFiles = maxFiles as number; else report('logs.maxFiles', 'expected an integer >= 1');
   }
   c.logs.checkIntervalMs = dur('logs.checkInterval', logs['checkInterval'], c.logs.checkIntervalMs);
-  const api = str('api.address', asRecord(raw['api'], 'api', report)['address']);
+  const apiRaw = asRecord(raw['api'], 'api', report);
+  const api = str('api.address', apiRaw['address']);
   if (api !== undefined) c.api = { address: api };
+  const group = apiRaw['readOnlyGroup'];
+  if (group !== undefined && group !== null) {
+    if ((typeof group === 'string' && /^[a-z_][a-z0-9_-]*\$?$/i.test(group)) || (Number.isInteger(group) && (group as number) >= 0)) c.api = { ...c.api, readOnlyGroup: group as string | number };
+    else report('api.readOnlyGroup', `expected a group name or gid, got ${JSON.stringify(group)}`);
+  }
   const metrics = str('metrics.address', asRecord(raw['metrics'], 'metrics', report)['address']);
   if (metrics !== undefined) c.metrics = { address: metrics };
   return c;

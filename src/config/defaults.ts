@@ -16,7 +16,7 @@ export interface ResolvedConfig {
   onExit: 'keep' | 'stop';
   restartBackoff: { initialMs: number; maxMs: number; resetMs: number };
   logs: { maxSize: string; maxFiles: number; checkIntervalMs: number };
-  api: { address?: string };
+  api: { address?: string; readOnlyGroup?: string | number };
   metrics: { address?: string };
 }
 

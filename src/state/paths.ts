@@ -11,6 +11,8 @@ export interface Paths {
   logDir: string;
   runDir: string;
   socket: string;
+  /** GET only, mode 0660 for config's api.readOnlyGroup; absent unless that is set. */
+  readOnlySocket: string;
   agentPidFile: string;
 }
 
@@ -28,6 +30,7 @@ export function resolvePaths(root: string | undefined, configOverride?: string):
     logDir: join(r, 'var/log/hostds'),
     runDir,
     socket: join(runDir, 'hostds.sock'),
+    readOnlySocket: join(runDir, 'hostds-ro.sock'),
     agentPidFile: join(runDir, 'agent.pid'),
   });
 }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN, REPO, runCli } from '../helpers/cli.js';
-import { fixtureDs, prepareRoot, startAgent, waitForRunning } from '../helpers/agent.js';
+import { fixtureDs, getPods, prepareRoot, startAgent, waitForRunning } from '../helpers/agent.js';
 import { requestSocket } from '../../src/api/client.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -72,4 +72,28 @@ describe('control API', () => {
     expect(ticks.at(-1)!.t - ticks[0]!.t).toBeGreaterThanOrEqual((ticks.at(-1)!.n - ticks[0]!.n) * 200 * 0.5);
     await agent.stop();
   });
+});
+
+describe('api.readOnlyGroup: a second socket, GET only, for one group', () => {
+  test.skipIf(process.getuid?.() !== 0)('the group reads through it, cannot delete, and never gets the control socket', async () => {
+    const { chmod } = await import('node:fs/promises');
+    const root = await prepareRoot({ 'ro.yaml': fixtureDs('ro', 'forever.mjs') }, 'api: {readOnlyGroup: nogroup}\n');
+    await chmod(root, 0o755); // nobody must be able to reach the root at all
+    const agent = await startAgent(root);
+    await waitForRunning(root, 1);
+    const control = join(root, 'run/hostds/hostds.sock');
+    const ro = join(root, 'run/hostds/hostds-ro.sock');
+    expect((await stat(control)).mode & 0o777).toBe(0o600);
+    const st = await stat(ro);
+    expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o660, 0, 65534]);
+    const nobody = { uid: 65534, gid: 65534 };
+    const pods = await runCli(['get', 'pods'], { root, user: nobody });
+    expect(pods.stdout).toMatch(/^ro-\S+\s+1\/1\s+Running/m);
+    expect(pods.stderr).not.toContain('not running'); // the agent answered, not the files
+    const name = pods.stdout.split('\n')[1]!.split(/\s+/)[0]!;
+    const del = await runCli(['delete', 'pod', name], { root, user: nobody });
+    expect(del.code).not.toBe(0);
+    expect((await getPods(root)).find((p) => p.name === name)?.status).toBe('Running');
+    await agent.stop();
+  }, 30_000);
 });
