@@ -53,7 +53,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   return exit;
 }
 
-const BOOLEAN_FLAGS = ['--overwrite', '--show-labels', '--all-namespaces', '--all', '--debug'];
+const BOOLEAN_FLAGS = ['--overwrite', '--show-labels', '--no-headers', '--all-namespaces', '--all', '--debug'];
 
 /** kubectl (pflag) habits commander does not know: `-o=wide`, `-n=ns`, `--overwrite=true|false`. */
 export function normalizeArgv(argv: string[]): string[] {
@@ -114,6 +114,7 @@ function buildProgram(io: Io, run: Run): Command {
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('--show-labels', 'add a LABELS column')
+    .option('--no-headers', 'print tables without their header line')
     .action((resource: string, names: string[], o: Record<string, unknown>) => run(lazy(() => import('./cli/commands/get.js'),
       (m, ctx) => m.runGet(ctx, [resource, ...names], o))));
 

@@ -19,6 +19,8 @@ export interface GetOptions {
   namespace?: string;
   allNamespaces?: boolean;
   showLabels?: boolean;
+  /** false with --no-headers (commander's negated option). */
+  headers?: boolean;
 }
 
 /** One resource kind asked for, with its names (empty: all). */
@@ -80,7 +82,9 @@ export async function runGet(ctx: Context, args: string[], opts: GetOptions): Pr
   } else if (format === 'name') {
     for (const o of outputs) for (const n of o.names) ctx.io.out(n + '\n');
   } else {
-    ctx.io.out(outputs.map((o) => o.table).filter((t) => t !== undefined).join('\n'));
+    // --no-headers drops each table's first line, as kubectl does, for scripts that count rows.
+    const tables = outputs.map((o) => o.table).filter((t): t is string => t !== undefined);
+    ctx.io.out((opts.headers === false ? tables.map((t) => t.slice(t.indexOf('\n') + 1)).filter((t) => t !== '') : tables).join(opts.headers === false ? '' : '\n'));
   }
   return Math.max(0, ...outputs.map((o) => o.exit));
 }
