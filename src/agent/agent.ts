@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import type { Context } from '../cli/context.js';
 import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
@@ -191,13 +192,22 @@ export class Agent {
     let pending: NodeJS.Timeout | undefined;
     const relevant = (path: string): boolean => path === paths.nodeFile || path === paths.config || this.configFiles.has(path) ||
       (path.startsWith(paths.manifestsDir) && (path === paths.manifestsDir || isManifestName(path.slice(path.lastIndexOf('/') + 1))));
-    w.on('all', (_event, path) => {
-      // Editor backups, swap files and our own lock files are not manifests.
-      if (!relevant(path)) return;
+    const changed = (): void => {
       this.fileEpoch++;
       // Coalesce the burst of events one atomic rename makes; short enough for the 200 ms target.
       if (pending) clearTimeout(pending);
       pending = setTimeout(() => void this.reconcile('file change'), 15);
+    };
+    // Editor backups, swap files and our own lock files are not manifests.
+    w.on('all', (_event, path) => { if (relevant(path)) changed(); });
+    // chokidar throttles a file's events: a write right after a chmod is dropped as a duplicate
+    // (tested). The raw inotify events are not: any of them on a relevant path counts too.
+    w.on('raw', (_event: string, evPath: unknown, details: unknown) => {
+      const base = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof base !== 'string') return;
+      const full = typeof evPath === 'string' && evPath !== '' ? (isAbsolute(evPath) ? evPath : join(base, evPath)) : base;
+      // A file watched by itself (node.yaml, config.yaml) reports its own name as evPath.
+      if (relevant(full) || (base !== paths.manifestsDir && relevant(base))) changed();
     });
     w.on('error', (err) => this.log.error({ err: (err as Error).message }, 'watch error'));
     await new Promise<void>((res) => w.once('ready', () => res()));

@@ -26,7 +26,8 @@ describe.skipIf(!asRoot)('StrictModes for manifests, node.yaml and config.yaml',
     const aPid = Object.values(await statePids(root))[0]!;
     await chmod(manifestPath(root, 'a.yaml'), 0o664);
     await writeFile(manifestPath(root, 'a.yaml'), fixtureDs('a', 'forever.mjs', ['changed']));
-    await new Promise((r) => setTimeout(r, 600));
+    await waitFor(() => agent.output().includes('manifest is invalid; the last valid version stays in effect'), 10_000, 'the refusal seen by the agent');
+    await new Promise((r) => setTimeout(r, 300));
     expect(await isAlive(aPid)).toBe(true);
     expect(Object.values(await statePids(root))).toEqual([aPid]);
 
@@ -76,9 +77,10 @@ describe.skipIf(!asRoot)('StrictModes for manifests, node.yaml and config.yaml',
     const nodeFile = join(root, 'etc/hostds/node.yaml');
     await chmod(nodeFile, 0o666);
     await writeFile(nodeFile, 'metadata: {labels: {}}\n'); // an attacker's edit: drop the label
-    await new Promise((r) => setTimeout(r, 600));
+    // Wait for the agent to have seen the edit (a pass ran), then: the daemon is still there.
+    await waitFor(() => agent.output().includes('node.yaml has errors; keeping the last good node'), 10_000, 'the refusal logged');
+    await new Promise((r) => setTimeout(r, 300)); // a stop, had one been planned, would have begun
     expect(await isAlive(pid)).toBe(true);
-    expect(agent.output()).toContain('node.yaml has errors; keeping the last good node');
     await agent.stop();
   }, 30_000);
 });
