@@ -291,3 +291,18 @@ export async function bootContainer(opts: BootOptions = {}): Promise<Container> 
     throw new Error(`cannot boot a container: ${detail}`, { cause: err });
   }
 }
+
+/** A DaemonSet that runs in a booted container: hostNetwork, since the container has no default route. */
+export const CONTAINER_SLEEPER = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: sleeper}
+spec:
+  selector: {matchLabels: {app: sleeper}}
+  template:
+    metadata: {labels: {app: sleeper}}
+    spec:
+      # The container has no default route (--private-network): NetworkUnavailable is True.
+      hostNetwork: true
+      containers:
+      - {name: sleep, image: none, command: [sleep, "100000"]}
+`;

@@ -3,24 +3,13 @@
 // lifecycle hooks run. The daemons are real processes; the probes hit them for real.
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FIXTURES, fixtureDs, getPods, isAlive, prepareRoot, startAgent, statePids } from '../helpers/agent.js';
 import { runCli, writeManifest } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** A port free right now on 127.0.0.1 (the fixture binds it a moment later). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function podRow(root: string, prefix: string): Promise<{ name: string; ready: string; status: string; restarts: string } | undefined> {
   return (await getPods(root)).find((p) => p.name.startsWith(prefix));

@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BIN, dsYaml, NODE, REPO, runCli } from '../helpers/cli.js';
 import { getPods, prepareRoot, startAgent, waitForRunning } from '../helpers/agent.js';
-import { bootContainer, nspawnSkipReason, type Container } from '../helpers/nspawn.js';
+import { bootContainer, nspawnSkipReason, type Container, CONTAINER_SLEEPER } from '../helpers/nspawn.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ANSIBLE_DIR = join(REPO, 'packaging/ansible');
@@ -394,19 +394,7 @@ if (INSTALL_SKIP?.nspawn === true && NSPAWN_REQUIRED) {
 }
 
 const BOX = '/opt/hostds-ansible';
-const SLEEPER_BOX = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: sleeper}
-spec:
-  selector: {matchLabels: {app: sleeper}}
-  template:
-    metadata: {labels: {app: sleeper}}
-    spec:
-      # The container has no default route (--private-network): NetworkUnavailable is True.
-      hostNetwork: true
-      containers:
-      - {name: sleep, image: none, command: [sleep, "100000"]}
-`;
+const SLEEPER_BOX = CONTAINER_SLEEPER;
 
 /**
  * The container starts from this host's dpkg database: if another test (deb-package) has hostds

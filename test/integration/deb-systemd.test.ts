@@ -18,7 +18,7 @@ import { appendFile, chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { REPO } from '../helpers/cli.js';
-import { bootContainer, nspawnSkipReason, type Container, type ExecResult } from '../helpers/nspawn.js';
+import { bootContainer, nspawnSkipReason, type Container, type ExecResult, CONTAINER_SLEEPER } from '../helpers/nspawn.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Native versions as build-deb.mjs accepts them (/^\d[A-Za-z0-9.+~]*$/, no Debian revision), unique
@@ -28,19 +28,7 @@ const V2 = '0.1.1+t2';
 const DEBS = '/var/cache/hostds-deb-systemd-test'; // inside the container
 const UNIT = 'hostds.service';
 
-const SLEEPER = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: sleeper}
-spec:
-  selector: {matchLabels: {app: sleeper}}
-  template:
-    metadata: {labels: {app: sleeper}}
-    spec:
-      # The container has no default route (--private-network): NetworkUnavailable is True.
-      hostNetwork: true
-      containers:
-      - {name: sleep, image: none, command: [sleep, "100000"]}
-`;
+const SLEEPER = CONTAINER_SLEEPER;
 
 const hostRun = (cmd: string, args: string[]): ExecResult => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });

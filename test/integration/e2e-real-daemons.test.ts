@@ -9,12 +9,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { getPods, isAlive, prepareRoot, startAgent, statePids, type PodRow } from '../helpers/agent.js';
 import { NODE, REPO, runCli, writeManifest } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 
 const EXAMPLES = join(REPO, 'examples/daemonsets');
@@ -64,17 +65,6 @@ async function collectdConfFromReadme(): Promise<string> {
   return m[1]!;
 }
 
-/** A port free right now on 127.0.0.1 (9100 may belong to the host's own node-exporter). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** One command on collectd's unixsock: the status line says how many lines follow. */
 async function askCollectd(socket: string, command: string): Promise<string[]> {

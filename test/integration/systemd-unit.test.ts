@@ -10,22 +10,10 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { REPO } from '../helpers/cli.js';
-import { bootContainer, nspawnSkipReason, type Container, type ExecResult } from '../helpers/nspawn.js';
+import { bootContainer, nspawnSkipReason, type Container, type ExecResult, CONTAINER_SLEEPER } from '../helpers/nspawn.js';
 import { waitFor } from '../helpers/wait.js';
 
-const SLEEPER = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: sleeper}
-spec:
-  selector: {matchLabels: {app: sleeper}}
-  template:
-    metadata: {labels: {app: sleeper}}
-    spec:
-      # The container has no default route (--private-network): NetworkUnavailable is True.
-      hostNetwork: true
-      containers:
-      - {name: sleep, image: none, command: [sleep, "100000"]}
-`;
+const SLEEPER = CONTAINER_SLEEPER;
 
 // CI sets HOSTDS_REQUIRE_NSPAWN=1 where containers must work: then a skip is a failure.
 const required = process.env['HOSTDS_REQUIRE_NSPAWN'] === '1';
