@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Context } from '../cli/context.js';
 import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
@@ -188,7 +188,10 @@ export class Agent {
   private async watch(): Promise<void> {
     const { watch } = await import('chokidar');
     const { paths } = this.ctx;
-    const w = watch([paths.manifestsDir, paths.nodeFile, paths.config, ...this.configFiles], { ignoreInitial: true, depth: 0, atomic: false });
+    // manifests.d is watched through its parent (depth 1): chokidar follows a subdirectory that is
+    // removed and created again, but not a watched root that is (tested: the agent then missed
+    // the new files until the 30 s resync).
+    const w = watch([dirname(paths.manifestsDir), paths.nodeFile, paths.config, ...this.configFiles], { ignoreInitial: true, depth: 1, atomic: false });
     let pending: NodeJS.Timeout | undefined;
     const relevant = (path: string): boolean => path === paths.nodeFile || path === paths.config || this.configFiles.has(path) ||
       (path.startsWith(paths.manifestsDir) && (path === paths.manifestsDir || isManifestName(path.slice(path.lastIndexOf('/') + 1))));
@@ -199,7 +202,13 @@ export class Agent {
       pending = setTimeout(() => void this.reconcile('file change'), 15);
     };
     // Editor backups, swap files and our own lock files are not manifests.
-    w.on('all', (_event, path) => { if (relevant(path)) changed(); });
+    w.on('all', (event, path) => {
+      if (!relevant(path)) return;
+      changed();
+      // manifests.d created again: look once more a moment later, for files written into it
+      // before chokidar watched the new directory.
+      if (event === 'addDir' && path === paths.manifestsDir) setTimeout(changed, 250).unref();
+    });
     // chokidar throttles a file's events: a write right after a chmod is dropped as a duplicate
     // (tested). The raw inotify events are not: any of them on a relevant path counts too.
     w.on('raw', (_event: string, evPath: unknown, details: unknown) => {
