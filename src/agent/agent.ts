@@ -96,6 +96,7 @@ export class Agent {
   private surgeRecheck: Timer | undefined;
   /** The template hash last recorded in revisions.json, per DaemonSet (to skip the file when unchanged). */
   private readonly recordedRevision = new Map<string, string>();
+  private rotationTicks = 0;
   /** Probes of every container, eight at a time at most, so a host of hung endpoints cannot swamp the agent. */
   private readonly probes = new ProbeManager({ maxConcurrent: 8, onListenerError: (err, key) => this.log.error({ err: (err as Error).stack, key }, 'probe listener failed') });
   private measuring: Promise<void> | undefined;
@@ -576,12 +577,20 @@ export class Agent {
       podCounters: this.state.podCounters ?? {}, nodeName: this.ctx.nodeName, rootId: this.rootId, nodeStatus: this.nodeStatus.status(this.ctx.config) };
   }
 
+  /**
+   * Only logs seen growing are checked (the log-time recorder watches every live log), plus every
+   * live log once in six checks, in case a watch was missed: an idle host stats nothing.
+   */
   private async rotateLogs(): Promise<void> {
     const maxBytes = parseQuantity(this.ctx.config.logs.maxSize) ?? 10 * 1024 * 1024;
+    const grown = this.logTimes.takeGrown();
+    const all = ++this.rotationTicks % 6 === 0;
     for (const pod of this.state.pods) {
       for (const c of [...pod.initContainers, ...pod.containers]) {
         if (c.phase !== 'running') continue;
-        await rotateIfNeeded(containerLogPath(this.ctx.paths.logDir, pod.name, c.name), { maxBytes, maxFiles: this.ctx.config.logs.maxFiles })
+        const path = containerLogPath(this.ctx.paths.logDir, pod.name, c.name);
+        if (!all && !grown.has(path) && this.logTimes.isTracked(path)) continue;
+        await rotateIfNeeded(path, { maxBytes, maxFiles: this.ctx.config.logs.maxFiles })
           .catch((err: unknown) => this.log.warn({ pod: pod.name, err: (err as Error).message }, 'log rotation failed'));
       }
     }

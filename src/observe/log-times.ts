@@ -23,6 +23,8 @@ const MIN_GAP_MS = 10;
 
 export class LogTimeRecorder {
   private readonly tracked = new Map<string, Tracked>();
+  /** Logs seen growing since the last takeGrown(): the only ones log rotation must look at. */
+  private grown = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -64,6 +66,7 @@ export class LogTimeRecorder {
         // Smaller: rotated or moved aside (copy-truncate); its old times went with it.
         if (size < t.size) t.size = 0;
         if (size > t.size) {
+          this.grown.add(path);
           t.lastMs = this.now();
           await fsp.appendFile(timesPath(path), `${size} ${t.lastMs}\n`);
           t.size = size;
@@ -72,6 +75,17 @@ export class LogTimeRecorder {
     } finally {
       t.busy = false;
     }
+  }
+
+  /** Whether `path` is watched (its growth is reported through takeGrown). */
+  isTracked(path: string): boolean {
+    return this.tracked.has(path);
+  }
+
+  takeGrown(): Set<string> {
+    const out = this.grown;
+    this.grown = new Set();
+    return out;
   }
 
   close(): void {

@@ -18,6 +18,22 @@ export function restartOnChangePaths(ds: Pick<DaemonSet, 'metadata' | 'spec'>): 
  */
 export function revisionHash(template: unknown, fileDigests: Readonly<Record<string, string>> = {}): string {
   const paths = Object.keys(fileDigests).sort();
-  if (paths.length === 0) return computeTemplateHash(template);
+  if (paths.length === 0) return templateHashOf(template);
   return computeTemplateHash({ template, restartOnChange: paths.map((p) => [p, fileDigests[p]]) });
+}
+
+/**
+ * Parsed manifests are cached, so a template is the same object from pass to pass: hash it once
+ * (hashing 500 templates on every 30 s resync was most of an idle agent's CPU).
+ */
+const hashes = new WeakMap<object, string>();
+
+function templateHashOf(template: unknown): string {
+  if (typeof template !== 'object' || template === null) return computeTemplateHash(template);
+  let h = hashes.get(template);
+  if (h === undefined) {
+    h = computeTemplateHash(template);
+    hashes.set(template, h);
+  }
+  return h;
 }
