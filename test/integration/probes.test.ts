@@ -13,6 +13,7 @@ import { ProbeManager } from '../../src/probes/manager.js';
 import { runProbe } from '../../src/probes/run.js';
 import type { ProbeHandler, ProbeSpec } from '../../src/probes/spec.js';
 import type { ProbeEvent, ProbeResult } from '../../src/probes/tracker.js';
+import { bundleModule } from '../helpers/bundle.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -423,9 +424,8 @@ describe('the manager with real probes', () => {
 describe('probes never hold the process', () => {
   const bundle = join(tmpdir(), `hostds-probes-bundle-${process.pid}.mjs`);
   beforeAll(async () => {
-    // The owner is plain node, so it gets the manager bundled to one ESM file (rolldown ships with vite).
-    await promisify(execFile)(join(REPO, 'node_modules/.bin/rolldown'),
-      ['src/probes/manager.ts', '--format', 'esm', '--platform', 'node', '--file', bundle], { cwd: REPO });
+    // The owner is plain node: it runs the module bundled.
+    await bundleModule('src/probes/manager.ts', bundle);
   });
   afterAll(async () => {
     await rm(bundle, { force: true });

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { createSpawnRunner } from '../../src/supervise/runner-spawn.js';
 import { decodeMarker, encodeMarker, readBootId } from '../../src/supervise/proc.js';
 import { SpawnError, type Marker, type ProcessHandle, type StartSpec } from '../../src/supervise/runner.js';
+import { bundleModule } from '../helpers/bundle.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -241,9 +242,8 @@ describe('adoption', () => {
 describe('the daemon outlives its starter', () => {
   const bundle = join(tmpdir(), `hostds-runner-bundle-${process.pid}.mjs`);
   beforeAll(async () => {
-    // The starter is plain node, so it gets the runner bundled to one ESM file (rolldown ships with vite).
-    await promisify(execFile)(join(REPO, 'node_modules/.bin/rolldown'),
-      ['src/supervise/runner-spawn.ts', '--format', 'esm', '--platform', 'node', '--file', bundle], { cwd: REPO });
+    // The starter is plain node: it runs the module bundled.
+    await bundleModule('src/supervise/runner-spawn.ts', bundle);
   });
   afterAll(async () => {
     await rm(bundle, { force: true });
