@@ -11,7 +11,7 @@ import type { Logger } from '../observe/logger.js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
 import { isManifestName, loadManifestDir, listManifestFiles, type LoadResult, type ManifestCache } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/issues.js';
-import { loadNode, type LiveSnapshot } from '../cli/view.js';
+import { buildLiveView, loadNode, type LiveSnapshot } from '../cli/view.js';
 import { readHostFacts } from '../host/facts.js';
 import { NodeStatusTracker, nodefsPathsFor } from '../host/node-status.js';
 import { configRefusal } from '../cli/context.js';
@@ -38,6 +38,7 @@ import { adoptProcesses } from './adopt.js';
 import { buildPod, dsKey, podNameFor } from './pod-factory.js';
 import { acquirePidFile, releasePidFile } from './pid-file.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
+import type { MetricsEndpoint } from '../observe/metrics.js';
 import { CliError } from '../cli/errors.js';
 
 export interface AgentOptions {
@@ -75,6 +76,7 @@ export class Agent {
   private readonly configFiles = new Set<string>();
   private api: ApiServer | undefined;
   private readOnlyApi: ApiServer | undefined;
+  private metrics: MetricsEndpoint | undefined;
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
@@ -98,7 +100,8 @@ export class Agent {
   private readonly recordedRevision = new Map<string, string>();
   private rotationTicks = 0;
   /** Probes of every container, eight at a time at most, so a host of hung endpoints cannot swamp the agent. */
-  private readonly probes = new ProbeManager({ maxConcurrent: 8, onListenerError: (err, key) => this.log.error({ err: (err as Error).stack, key }, 'probe listener failed') });
+  private readonly probes = new ProbeManager({ maxConcurrent: 8, onListenerError: (err, key) => this.log.error({ err: (err as Error).stack, key }, 'probe listener failed'),
+    onResult: (kind, result) => this.metrics?.observeProbe(kind, result.ok) });
   private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
   private closed = false;
@@ -159,6 +162,7 @@ export class Agent {
       backoff: () => this.ctx.config.restartBackoff,
       onChange: (pod?: PodRecord) => {
         this.scheduleSave();
+        if (pod) this.metrics?.observePod(pod);
         if (pod && this.awaitingAvailable.has(pod.name) && !this.surgeRecheck) {
           this.surgeRecheck = this.clock.setTimer(10, () => { this.surgeRecheck = undefined; void this.reconcile('surged pod changed'); });
         }
@@ -180,10 +184,23 @@ export class Agent {
       if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
       else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
     }
+    await this.startMetrics();
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
     this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
     for (const t of this.timers) t.unref();
     this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket }, 'agent ready');
+  }
+
+  /** Opt-in (metrics.address): prom-client is loaded only then. */
+  private async startMetrics(): Promise<void> {
+    const address = this.ctx.config.metrics.address;
+    if (address === undefined) return;
+    const { startMetrics } = await import('../observe/metrics.js');
+    this.metrics = await startMetrics(address, {
+      // Scrapes come at any time: the view is judged at the scrape's own moment.
+      view: () => buildLiveView({ ...this.ctx, now: Date.now() }, this.snapshot(), this.manifestCache, this.currentManifests()),
+      pods: () => this.state.pods,
+    }, this.log);
   }
 
   private async watch(): Promise<void> {
@@ -278,6 +295,7 @@ export class Agent {
       this.reconciling = false;
       done();
     }
+    this.metrics?.observeReconcile((performance.now() - t0) / 1000);
     this.log.debug({ why, ms: Math.round(performance.now() - t0) }, 'reconciled');
   }
 
@@ -308,6 +326,7 @@ export class Agent {
         JSON.stringify([config.evictionHard, config.nodefsPaths, config.evictionPressureTransitionPeriodMs])) await this.measureConditions(false);
       if (before.featureLabels !== config.featureLabels) await this.nodeStatus.discover(config.featureLabels).catch(() => undefined);
       if (before.nodeStatusUpdateFrequencyMs !== config.nodeStatusUpdateFrequencyMs) this.scheduleConditions();
+      if (before.metrics.address !== config.metrics.address) this.log.warn({ address: config.metrics.address ?? null }, 'metrics.address changed: it applies when the agent restarts');
     }
   }
 
@@ -624,6 +643,7 @@ export class Agent {
     await this.save();
     await this.api?.close();
     await this.readOnlyApi?.close();
+    await this.metrics?.close();
     await releasePidFile(this.ctx.paths.agentPidFile);
   }
 }

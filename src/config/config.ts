@@ -3,6 +3,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { parseDuration } from '../lib/duration.js';
+import { parseListenAddress } from '../lib/listen-address.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './defaults.js';
@@ -131,7 +132,9 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
     else report('api.readOnlyGroup', `expected a group name or gid, got ${JSON.stringify(group)}`);
   }
   const metrics = str('metrics.address', asRecord(raw['metrics'], 'metrics', report)['address']);
-  if (metrics !== undefined) c.metrics = { address: metrics };
+  if (metrics !== undefined) {
+    try { parseListenAddress(metrics); c.metrics = { address: metrics }; } catch (err) { report('metrics.address', (err as Error).message); }
+  }
   return c;
 }
 

@@ -36,6 +36,8 @@ export interface ProbeManagerOptions {
   abandonAfterMs?: number;
   /** Called when a listener throws; the manager carries on either way. */
   onListenerError?: (err: unknown, key: string) => void;
+  /** Every result, as it is recorded (for metrics). */
+  onResult?: (kind: ProbeKind, result: ProbeResult) => void;
 }
 
 interface Worker {
@@ -71,6 +73,7 @@ export class ProbeManager {
   private readonly setTimer: (ms: number, fn: () => void) => Timer;
   private readonly abandonAfterMs: number;
   private readonly onListenerError: (err: unknown, key: string) => void;
+  private readonly onResult: ((kind: ProbeKind, result: ProbeResult) => void) | undefined;
   private readonly entries = new Map<string, Entry>();
   /** Containers with runs due, served round-robin. */
   private readonly rotation: Entry[] = [];
@@ -88,6 +91,7 @@ export class ProbeManager {
     this.setTimer = opts.setTimer ?? unrefTimer;
     this.abandonAfterMs = opts.abandonAfterMs ?? 1000;
     this.onListenerError = opts.onListenerError ?? (() => undefined);
+    this.onResult = opts.onResult;
   }
 
   /**
@@ -213,6 +217,7 @@ export class ProbeManager {
   private finish(entry: Entry, w: Worker, result: ProbeResult): void {
     const { state, events } = recordResult(entry.state, w.spec.kind, result, w.spec);
     entry.state = state;
+    this.onResult?.(w.spec.kind, result);
     if (shouldRun(state, w.spec.kind)) this.arm(entry, w, w.spec.periodMs);
     // Startup may just have succeeded: liveness and readiness start now (after their delay).
     this.wake(entry);
