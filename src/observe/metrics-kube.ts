@@ -38,7 +38,7 @@ export interface KubePod {
   metadata: KubeMeta;
   spec: {
     nodeName?: string; hostNetwork?: boolean; priorityClassName?: string; restartPolicy?: string;
-    containers: { name: string; image?: string }[]; initContainers?: { name: string; image?: string }[];
+    containers: { name: string; image?: string }[]; initContainers?: { name: string; image?: string; restartPolicy?: string }[];
   };
   status: {
     phase: string; hostIP?: string; podIP?: string; startTime?: string;
@@ -142,16 +142,20 @@ function podCondition(p: KubePod, base: Record<string, string>, type: string): S
 /** The per-container families, for containers (`kube_pod_container`) and init containers alike. */
 function containerFamilies(
   prefix: string, pods: readonly KubePod[], id: (p: KubePod) => Record<string, string>,
-  specs: (p: KubePod) => { name: string; image?: string }[], statuses: (p: KubePod) => KubeContainerStatus[],
+  specs: (p: KubePod) => { name: string; image?: string; restartPolicy?: string }[], statuses: (p: KubePod) => KubeContainerStatus[],
 ): MetricFamily[] {
+  const init = prefix === 'kube_pod_init_container';
   const each = (f: (s: KubeContainerStatus, base: Record<string, string>, p: KubePod) => Sample[]): Sample[] =>
     pods.flatMap((p) => statuses(p).flatMap((s) => f(s, { ...id(p), container: s.name }, p)));
   const reason = (base: Record<string, string>, r: string | undefined, present: boolean): Sample[] =>
     present && r ? [{ labels: { ...base, reason: r }, value: 1 }] : [];
   return [
     family(`${prefix}_info`, 'gauge', each((s, base, p) => {
-      const image = specs(p).find((c) => c.name === s.name)?.image ?? '';
-      return [{ labels: { ...base, image_spec: image, image, image_id: '', container_id: '' }, value: 1 }];
+      const spec = specs(p).find((c) => c.name === s.name);
+      const image = spec?.image ?? '';
+      // Init containers also say whether they are sidecars (restartPolicy Always).
+      const policy = init ? { restart_policy: spec?.restartPolicy ?? '' } : {};
+      return [{ labels: { ...base, image_spec: image, image, image_id: '', container_id: '', ...policy }, value: 1 }];
     })),
     family(`${prefix}_status_ready`, 'gauge', each((s, base) => [{ labels: base, value: bool(s.ready) }])),
     family(`${prefix}_status_restarts_total`, 'counter', each((s, base) => [{ labels: base, value: s.restartCount }])),
@@ -161,10 +165,11 @@ function containerFamilies(
     family(`${prefix}_status_waiting_reason`, 'gauge', each((s, base) => reason(base, s.state.waiting?.reason, s.state.waiting !== undefined))),
     family(`${prefix}_status_terminated_reason`, 'gauge', each((s, base) => reason(base, s.state.terminated?.reason, s.state.terminated !== undefined))),
     family(`${prefix}_status_last_terminated_reason`, 'gauge', each((s, base) => reason(base, s.lastState.terminated?.reason, s.lastState.terminated !== undefined))),
-    family(`${prefix}_status_last_terminated_exitcode`, 'gauge', each((s, base) => s.lastState.terminated ? [{ labels: base, value: s.lastState.terminated.exitCode }] : [])),
-    ...(prefix === 'kube_pod_container'
-      ? [family('kube_pod_container_state_started', 'gauge', each((s, base) => timestamp(base, s.state.running?.startedAt)))]
-      : []),
+    // Only containers have these two in kube-state-metrics.
+    ...(init ? [] : [
+      family(`${prefix}_status_last_terminated_exitcode`, 'gauge', each((s, base) => s.lastState.terminated ? [{ labels: base, value: s.lastState.terminated.exitCode }] : [])),
+      family(`${prefix}_state_started`, 'gauge', each((s, base) => timestamp(base, s.state.running?.startedAt))),
+    ]),
   ];
 }
 
