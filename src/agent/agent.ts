@@ -129,6 +129,7 @@ export class Agent {
       for (const t of this.timers) clearInterval(t);
       await this.watcher?.close();
       this.supervisor?.detachAll();
+      await this.metrics?.close();
       await this.save();
       await releasePidFile(paths.agentPidFile);
       throw err;
@@ -148,6 +149,8 @@ export class Agent {
     await Promise.all([
       this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts')),
       this.measureConditions(false),
+      // Before the first pass, so that the histogram has it; in parallel, so it delays nothing.
+      this.startMetrics(),
     ]);
     const manifests = await loadManifestDir(paths.manifestsDir, undefined, this.manifestCache);
     const effective = computeEffective(manifests, this.state.lastGood, new Set(await listManifestFiles(paths.manifestsDir)));
@@ -184,7 +187,6 @@ export class Agent {
       if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
       else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
     }
-    await this.startMetrics();
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
     this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
     for (const t of this.timers) t.unref();

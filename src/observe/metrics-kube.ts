@@ -154,7 +154,7 @@ function containerFamilies(
       const spec = specs(p).find((c) => c.name === s.name);
       const image = spec?.image ?? '';
       // Init containers also say whether they are sidecars (restartPolicy Always).
-      const policy = init ? { restart_policy: spec?.restartPolicy ?? '' } : {};
+      const policy: Record<string, string> = init ? { restart_policy: spec?.restartPolicy ?? '' } : {};
       return [{ labels: { ...base, image_spec: image, image, image_id: '', container_id: '', ...policy }, value: 1 }];
     })),
     family(`${prefix}_status_ready`, 'gauge', each((s, base) => [{ labels: base, value: bool(s.ready) }])),
