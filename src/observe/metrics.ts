@@ -102,10 +102,11 @@ export async function startMetrics(address: string, source: MetricsSource, log: 
     labelNames: ['namespace', 'daemonset', 'container'] as const, registers: [own] }), source.pods());
 
   const scrape = async (): Promise<string> => {
+    const view = await source.view();
+    // After the view: a restart it shows is counted in the same scrape (the view never runs ahead).
     const pods = source.pods();
     for (const p of pods) restarts.observe(p);
     restarts.prune(pods);
-    const view = await source.view();
     return Registry.merge([familiesRegistry(viewFamilies(view, Date.now())), own]).metrics();
   };
   const server = http.createServer((req, res) => {
