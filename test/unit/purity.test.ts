@@ -12,7 +12,7 @@ const PURE: { dir: string; match: RegExp }[] = [
   { dir: 'src/lib', match: /^duration\.ts$/ },
   { dir: 'src/pods', match: /\.ts$/ },
   { dir: 'src/reconcile', match: /\.ts$/ },
-  { dir: 'src/supervise', match: /^restart-policy\.ts$/ },
+  { dir: 'src/supervise', match: /^(restart-policy|cgroup-layout)\.ts$/ },
   { dir: 'src/agent', match: /^(desired|pod-factory)\.ts$/ },
   { dir: 'src/probes', match: /^(spec|tracker)\.ts$/ },
 ];
