@@ -30,6 +30,7 @@ import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
 import type { ProcessRunner } from '../supervise/runner.js';
 import { Supervisor } from '../supervise/supervisor.js';
+import { CgroupManager } from '../supervise/cgroups.js';
 import { ProbeManager } from '../probes/manager.js';
 import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
 import { computeEffective } from './desired.js';
@@ -157,6 +158,7 @@ export class Agent {
     const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()));
     this.state.pods = adopted.pods;
     this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
+    const cgroups = new CgroupManager(() => ({ root: this.ctx.config.cgroupRoot, mountPoint: this.ctx.config.cgroupMountPoint }), this.log);
     this.supervisor = new Supervisor({
       runner: this.opts.runner, clock: this.clock, log: this.log, rootId: this.rootId, logDir: paths.logDir,
       nodeName: this.ctx.nodeName, hostIP,
@@ -172,7 +174,15 @@ export class Agent {
       },
       onEvent: (e) => this.event(e),
       probes: this.probes,
+      cgroups,
     });
+    // Empty cgroups of pods that no longer exist (an agent that crashed mid-stop); adopted pods keep
+    // theirs. Awaited: a sweep running beside the first starts could remove a cgroup just made.
+    const removed = await cgroups.sweep(new Set(this.state.pods.map((p) => p.name))).catch((err: unknown) => {
+      this.log.warn({ err: (err as Error).message }, 'cannot sweep cgroups');
+      return [];
+    });
+    if (removed.length > 0) this.log.info({ removed }, 'removed cgroups of pods that no longer exist');
     for (const pod of this.state.pods) {
       if (pod.deletionTimestamp) void this.stopPod(pod, 'resuming an interrupted stop');
       else this.supervisor.run(pod);

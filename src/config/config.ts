@@ -7,6 +7,7 @@ import { parseListenAddress } from '../lib/listen-address.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './defaults.js';
+import { checkCgroupRoot } from '../supervise/cgroup-layout.js';
 
 export { DEFAULT_CONFIG, type ResolvedConfig };
 
@@ -69,7 +70,7 @@ function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
 type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
 
 const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
-  'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics'];
+  'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics', 'cgroupRoot', 'cgroupMountPoint'];
 
 function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
   const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
@@ -134,6 +135,16 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
   const metrics = str('metrics.address', asRecord(raw['metrics'], 'metrics', report)['address']);
   if (metrics !== undefined) {
     try { parseListenAddress(metrics); c.metrics = { address: metrics }; } catch (err) { report('metrics.address', (err as Error).message); }
+  }
+  const cgroupRoot = str('cgroupRoot', raw['cgroupRoot']);
+  if (cgroupRoot !== undefined) {
+    const problem = checkCgroupRoot(cgroupRoot);
+    if (problem) report('cgroupRoot', problem); else c.cgroupRoot = cgroupRoot;
+  }
+  const mountPoint = str('cgroupMountPoint', raw['cgroupMountPoint']);
+  if (mountPoint !== undefined) {
+    if (mountPoint.startsWith('/') && !mountPoint.split('/').includes('..')) c.cgroupMountPoint = mountPoint.replace(/(.)\/+$/, '$1');
+    else report('cgroupMountPoint', `expected an absolute path without '..', got ${JSON.stringify(mountPoint)}`);
   }
   return c;
 }

@@ -18,6 +18,10 @@ export interface ResolvedConfig {
   logs: { maxSize: string; maxFiles: number; checkIntervalMs: number };
   api: { address?: string; readOnlyGroup?: string | number };
   metrics: { address?: string };
+  /** The kubelet's cgroupRoot: the parent of the containers' cgroups in each hierarchy. */
+  cgroupRoot: string;
+  /** Where the cgroup filesystems are mounted (v2 unified, or the v1 per-controller mounts below it). */
+  cgroupMountPoint: string;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
@@ -33,5 +37,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
   logs: Object.freeze({ maxSize: '10Mi', maxFiles: 5, checkIntervalMs: 10_000 }),
   api: Object.freeze({}),
   metrics: Object.freeze({}),
+  cgroupRoot: '/hostds',
+  cgroupMountPoint: '/sys/fs/cgroup',
 });
 

@@ -2,6 +2,7 @@
 // Persisted in P/var/lib/hostds/state.json; everything needed to keep running a pod (even after
 // its manifest turns invalid) lives here.
 import type { PodSpec } from '../manifest/types.js';
+import type { LimitsStatus } from './resources.js';
 
 export type ContainerPhase = 'waiting' | 'running' | 'terminated';
 
@@ -40,6 +41,8 @@ export interface ContainerRecord {
   readyAt?: string;
   /** Startup: false until a startup probe passes; absent means started while running. */
   started?: boolean;
+  /** For a container with limits: its cgroup, or why the limits are not enforced. */
+  limits?: LimitsStatus;
 }
 
 export interface PodRecord {

@@ -4,7 +4,7 @@
 // each one leads its own session and process group (so the agent's death sends it nothing and
 // stop can signal the whole group), writes straight to its log file (so it keeps logging while
 // no agent reads its pipes), and is unref'ed (so the agent can exit while it runs).
-import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,10 +61,23 @@ function keyOf(handle: ProcessHandle): string {
  */
 const SETPRIV = '/usr/bin/setpriv';
 
-function withIdentity(argv: readonly string[], id: StartSpec['identity']): string[] {
-  if (!id?.groups?.length) return [...argv];
-  return [SETPRIV, ...(id.uid === undefined ? [] : [`--reuid=${id.uid}`]), ...(id.gid === undefined ? [] : [`--regid=${id.gid}`]),
-    `--groups=${id.groups.join(',')}`, '--', ...argv];
+function withIdentity(argv: readonly string[], id: StartSpec['identity'], viaSetpriv: boolean): string[] {
+  if (!id || (!id.groups?.length && !(viaSetpriv && (id.uid !== undefined || id.gid !== undefined)))) return [...argv];
+  // libuv clears supplementary groups when it sets a uid or gid; --clear-groups does the same.
+  const groups = id.groups?.length ? `--groups=${id.groups.join(',')}` : '--clear-groups';
+  return [SETPRIV, ...(id.uid === undefined ? [] : [`--reuid=${id.uid}`]), ...(id.gid === undefined ? [] : [`--regid=${id.gid}`]), groups, '--', ...argv];
+}
+
+/**
+ * Joins the cgroups, then execs the command, in one process: the pid, session and marker stay
+ * the daemon's, and nothing it runs escapes the limits, because it is already inside when it
+ * starts. The cgroup.procs paths and the command are positional parameters, never shell text.
+ * The join runs as root, so the switch to the daemon's user happens after it (setpriv).
+ */
+const CGROUP_JOIN_SCRIPT = 'for p do shift; [ "$p" = -- ] && exec "$@"; echo $$ > "$p" || { echo "hostds: cannot join cgroup $p" >&2; exit 125; }; done';
+
+function withCgroups(argv: string[], procs: readonly string[] | undefined): string[] {
+  return procs?.length ? ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'hostds-cgroup-join', ...procs, '--', ...argv] : argv;
 }
 
 function errnoCode(err: unknown): string | undefined {
@@ -131,6 +144,30 @@ function toSpawnError(spec: StartSpec, code: string | undefined, cause: unknown)
   return new SpawnError('other', `${shown} could not be started: ${code ?? String(cause)}`, { cause });
 }
 
+const EXEC_MAGIC = ['\x7fELF', '#!'];
+
+/**
+ * Behind the cgroup wrapper, the command is exec'd by sh, which would report a failed exec only
+ * as exit 126/127 (and run a file without a #! line as a script). So the checks execve makes
+ * are made first, and fail as the direct spawn would.
+ */
+function checkCommand(spec: StartSpec): void {
+  const command = spec.argv[0] ?? '';
+  const cwd = spec.cwd ?? process.cwd();
+  if (spec.cwd !== undefined && !isDirectory(spec.cwd)) throw toSpawnError(spec, 'ENOENT', undefined);
+  const path = locateCommand(command, spec.env, cwd);
+  if (path === undefined) throw toSpawnError(spec, 'ENOENT', undefined);
+  if (!isExecutableFile(path)) throw toSpawnError(spec, 'EACCES', undefined);
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!EXEC_MAGIC.some((m) => head.toString('latin1').startsWith(m))) throw toSpawnError(spec, 'ENOEXEC', undefined);
+}
+
 interface Settled {
   info?: ExitInfo;
   code?: string;
@@ -194,7 +231,9 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
   const children = new Map<string, Promise<ExitInfo>>();
 
   async function start(spec: StartSpec): Promise<ProcessHandle> {
-    const [command, ...args] = withIdentity(spec.argv, spec.identity);
+    const joinsCgroup = (spec.cgroupProcs?.length ?? 0) > 0;
+    if (joinsCgroup && spec.argv[0]) checkCommand(spec);
+    const [command, ...args] = withCgroups(withIdentity(spec.argv, spec.identity, joinsCgroup), spec.cgroupProcs);
     if (command === undefined || command === '' || spec.argv[0] === undefined || spec.argv[0] === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
     const fd = await openLog(spec.logPath);
     let child: ChildProcess;
@@ -205,7 +244,7 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
         detached: true,
         stdio: ['ignore', fd, fd],
         // Without supplementary groups libuv's setgid/setuid does it (and clears root's groups).
-        ...(spec.identity?.groups?.length ? {} : { ...(spec.identity?.uid === undefined ? {} : { uid: spec.identity.uid }), ...(spec.identity?.gid === undefined ? {} : { gid: spec.identity.gid }) }),
+        ...(spec.identity?.groups?.length || joinsCgroup ? {} : { ...(spec.identity?.uid === undefined ? {} : { uid: spec.identity.uid }), ...(spec.identity?.gid === undefined ? {} : { gid: spec.identity.gid }) }),
       });
     } catch (err) {
       // Invalid arguments (a NUL byte in argv or env) throw synchronously; failed execs arrive as 'error'.

@@ -26,6 +26,8 @@ export interface StartSpec {
   marker: Marker;
   /** The user and groups to run as (securityContext); absent fields keep the agent's. */
   identity?: { uid?: number; gid?: number; groups?: number[] };
+  /** cgroup.procs files the process joins before it execs the command (one per v1 hierarchy). */
+  cgroupProcs?: string[];
 }
 
 /** What identifies a process across agent restarts. */

@@ -7,7 +7,7 @@ import type { ContainerRecord, PodRecord, TerminatedInfo } from '../pods/types.j
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { HostdsEvent } from '../observe/events.js';
-import { SpawnError, type MarkedProcess, type ProcessHandle, type ProcessRunner } from './runner.js';
+import { SpawnError, type ExitInfo, type MarkedProcess, type ProcessHandle, type ProcessRunner } from './runner.js';
 import { decideRestart } from './restart-policy.js';
 import { buildArgv, buildContainerEnv } from '../pods/env.js';
 import { containerLogPath, markRestart } from '../observe/log-files.js';
@@ -18,6 +18,8 @@ import type { ContainerProbeState, ProbeEvent } from '../probes/tracker.js';
 import { runProbe } from '../probes/run.js';
 import { resolveIdentity } from '../pods/security.js';
 import { primaryGids } from '../host/passwd.js';
+import { hasLimits, readLimits, summarizeLimits } from '../pods/resources.js';
+import type { CgroupManager, PreparedCgroup } from './cgroups.js';
 
 export interface SupervisorDeps {
   runner: ProcessRunner;
@@ -34,6 +36,8 @@ export interface SupervisorDeps {
   onEvent(e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>): void;
   /** Runs liveness, readiness and startup probes; without it containers are ready once running. */
   probes?: ProbeManager;
+  /** Puts containers with limits into cgroups; without it their limits are reported as not enforced. */
+  cgroups?: Pick<CgroupManager, 'prepare' | 'oomKills' | 'remove'>;
 }
 
 /** The kubelet's grace for a container it kills itself (liveness, startup, postStart): the pod's. */
@@ -146,14 +150,17 @@ export class Supervisor {
         rec.restartCount += 1;
         await markRestart(logPath).catch(() => undefined);
       }
+      const cgroup = await this.prepareCgroup(unit, c);
       const handle = await deps.runner.start({
         argv, env, logPath, ...(c.workingDir ? { cwd: c.workingDir } : {}),
         ...(Object.keys(who.identity).length > 0 ? { identity: who.identity } : {}),
+        ...(cgroup?.procs ? { cgroupProcs: cgroup.procs } : {}),
         marker: { rootId: deps.rootId, pod: pod.name, podUid: pod.uid, container: rec.name,
           daemonSet: `${pod.daemonSet.namespace}/${pod.daemonSet.name}`, templateHash: pod.templateHash },
       });
       if (unit.stopping) {
         await deps.runner.stop(handle, 0);
+        await this.removeCgroup(pod, rec);
         return;
       }
       unit.handle = handle;
@@ -173,6 +180,47 @@ export class Supervisor {
       const now = deps.clock.now();
       this.onTerminated(unit, { exitCode: 128, reason: 'StartError', message, finishedAt: iso(now), ...(rec.startedAt ? { startedAt: rec.startedAt } : {}) }, 0);
     }
+  }
+
+  /**
+   * A container with limits gets a fresh cgroup for each start. Limits that cannot be enforced
+   * are recorded with the reason (describe and why show it) and reported once per reason.
+   */
+  private async prepareCgroup(unit: Unit, c: Container): Promise<PreparedCgroup | undefined> {
+    const { pod, rec } = unit;
+    const limits = readLimits(c);
+    if (!hasLimits(limits)) {
+      delete rec.limits;
+      return undefined;
+    }
+    const prepared = this.deps.cgroups ? await this.deps.cgroups.prepare(pod.name, rec.name, limits) : { notEnforced: 'this agent runs without cgroup support' };
+    const { procs: _procs, ...status } = prepared;
+    if (status.notEnforced !== undefined && status.notEnforced !== rec.limits?.notEnforced) {
+      const message = `limits of container ${rec.name} (${summarizeLimits(c)}) are not enforced: ${status.notEnforced}`;
+      this.deps.log.warn({ pod: pod.name, container: rec.name }, message);
+      this.event(pod, 'Warning', 'LimitsNotEnforced', message);
+    }
+    rec.limits = status;
+    return prepared;
+  }
+
+  /** Kills what the container left in its cgroup and removes it; returns the pids killed. */
+  private async removeCgroup(pod: PodRecord, rec: ContainerRecord): Promise<number[]> {
+    const path = rec.limits?.cgroup;
+    if (path === undefined || !this.deps.cgroups) return [];
+    const killed = await this.deps.cgroups.remove(path).catch((err: unknown) => {
+      this.deps.log.warn({ pod: pod.name, container: rec.name, err: (err as Error).message }, 'cannot remove cgroup');
+      return [];
+    });
+    if (killed.length > 0) this.deps.log.warn({ pod: pod.name, container: rec.name, pids: killed }, 'killed processes left in the container\'s cgroup');
+    return killed;
+  }
+
+  /** Whether the kernel's OOM killer ended the container: a SIGKILL (or an unseen exit) and an OOM kill counted in its cgroup. */
+  private async wasOomKilled(rec: ContainerRecord, exit: ExitInfo): Promise<boolean> {
+    const path = rec.limits?.cgroup;
+    if (path === undefined || !this.deps.cgroups || (exit.known && exit.signal !== 'SIGKILL')) return false;
+    return (await this.deps.cgroups.oomKills(path).catch(() => 0)) > 0;
   }
 
   private envFor(pod: PodRecord, c: Container): Record<string, string> {
@@ -241,15 +289,20 @@ export class Supervisor {
 
   private watch(unit: Unit, handle: ProcessHandle): void {
     const startedMs = unit.rec.startedAt ? Date.parse(unit.rec.startedAt) : this.deps.clock.now();
-    void this.deps.runner.waitExit(handle).then((exit) => {
+    void this.deps.runner.waitExit(handle).then(async (exit) => {
+      if (unit.stopping || unit.handle !== handle) return;
+      const oom = await this.wasOomKilled(unit.rec, exit);
+      // A container's processes end with it, as in a pod: what it left in its cgroup is killed.
+      await this.removeCgroup(unit.pod, unit.rec);
       if (unit.stopping || unit.handle !== handle) return;
       const now = this.deps.clock.now();
-      const reason = !exit.known ? 'Unknown' : exit.exitCode === 0 ? 'Completed' : 'Error';
+      const reason = oom ? 'OOMKilled' : !exit.known ? 'Unknown' : exit.exitCode === 0 ? 'Completed' : 'Error';
       const info: TerminatedInfo = {
-        exitCode: exit.exitCode, reason, finishedAt: iso(now),
+        // The kubelet reports 137 (128 + SIGKILL) for an OOM kill.
+        exitCode: oom ? 137 : exit.exitCode, reason, finishedAt: iso(now),
         ...(exit.signal ? { signal: exit.signal } : {}),
         ...(unit.rec.startedAt ? { startedAt: unit.rec.startedAt } : {}),
-        ...(!exit.known ? { message: 'the process ended while it was adopted; its exit status is not known to hostds' } : {}),
+        ...(!exit.known && !oom ? { message: 'the process ended while it was adopted; its exit status is not known to hostds' } : {}),
       };
       this.onTerminated(unit, info, now - startedMs);
     });
@@ -321,6 +374,8 @@ export class Supervisor {
       }
     }
     await Promise.all(stops);
+    // Processes that left the group (a double fork into a new session) are still in the cgroup.
+    await Promise.all([...pod.initContainers, ...pod.containers].map((rec) => this.removeCgroup(pod, rec)));
     const strays = (await this.scanMarked()).filter((p) => p.marker.podUid === pod.uid);
     if (strays.length > 0) {
       this.deps.log.warn({ pod: pod.name, pids: strays.map((p) => p.pid) }, 'stopping processes that left the pod\'s process group');

@@ -13,7 +13,7 @@ const PURE: { dir: string; match: RegExp }[] = [
   { dir: 'src/observe', match: /^metrics-(family|kube|view)\.ts$/ },
   { dir: 'src/pods', match: /\.ts$/ },
   { dir: 'src/reconcile', match: /\.ts$/ },
-  { dir: 'src/supervise', match: /^restart-policy\.ts$/ },
+  { dir: 'src/supervise', match: /^(restart-policy|cgroup-layout)\.ts$/ },
   { dir: 'src/agent', match: /^(desired|pod-factory)\.ts$/ },
   { dir: 'src/probes', match: /^(spec|tracker)\.ts$/ },
 ];

@@ -11,6 +11,21 @@ import { formatSet } from '../../schedule/label-selector.js';
 import { formatTolerations } from './describe.js';
 import type { Container } from '../../manifest/types.js';
 import { describeProbe, resolveProbes } from '../../probes/spec.js';
+import { listQuantities } from '../../pods/resources.js';
+
+/** kubectl's Limits and Requests blocks; limits say whether a cgroup enforces them (requests never are). */
+function resourceLines(spec: Container, c: ContainerRecord): string[] {
+  const block = (title: string, q: [string, string][]): string[] => {
+    if (q.length === 0) return [];
+    const width = Math.max(...q.map(([k]) => k.length)) + 3;
+    return [`    ${title}:`, ...q.map(([k, v]) => `      ${`${k}:`.padEnd(width)}${v}`)];
+  };
+  const limits = block('Limits', listQuantities(spec, 'limits'));
+  if (limits.length > 0 && c.limits) {
+    limits.push(c.limits.notEnforced !== undefined ? `      (not enforced: ${c.limits.notEnforced})` : `      (enforced by cgroup ${c.limits.cgroup ?? ''})`);
+  }
+  return [...limits, ...block('Requests', listQuantities(spec, 'requests')), ...(listQuantities(spec, 'requests').length > 0 ? ['      (requests are not enforced)'] : [])];
+}
 
 function field(label: string, value: string, width: number): string {
   return `${(label + ':').padEnd(width)}${value}`;
@@ -67,6 +82,7 @@ function describeContainers(pod: PodRecord, list: ContainerRecord[], init: boole
       ...describeLast(c),
       `    Ready:          ${c.phase === 'running' && c.ready !== false ? 'True' : 'False'}`,
       `    Restart Count:  ${c.restartCount}`,
+      ...(spec ? resourceLines(spec, c) : []),
       ...(spec && !init ? probeLines(spec, hostIP) : []),
       ...(c.message ? [`    Message:        ${c.message}`] : []),
       `    Environment:    ${spec?.env?.length ? spec.env.map((e) => e.name).join(', ') : '<none>'}`,

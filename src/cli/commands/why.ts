@@ -6,6 +6,7 @@ import { formatJson, parseOutputFormat } from '../output.js';
 import { notFound, CliError } from '../errors.js';
 import { renderIssue } from '../../manifest/issues.js';
 import { resolveResource, splitTypeName } from '../resources.js';
+import { summarizeLimits } from '../../pods/resources.js';
 
 export async function runWhy(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
   const { name } = parseTarget(args);
@@ -52,7 +53,20 @@ function whyObject(d: DaemonSetView, view: HostView): Record<string, unknown> {
     ...(d.placement.evictAt !== undefined ? { evictAt: new Date(d.placement.evictAt).toISOString() } : {}),
     rules: d.placement.rules,
     tolerations: d.placement.tolerations,
+    ...(unenforced(d).length > 0 ? { limitsNotEnforced: unenforced(d) } : {}),
   };
+}
+
+interface Unenforced { pod: string; container: string; limits: string; reason: string }
+
+/** Containers of this DaemonSet's pods whose limits no cgroup enforces: placement is fine, but the answer should say so. */
+function unenforced(d: DaemonSetView): Unenforced[] {
+  return d.pods.flatMap((pod) => [...pod.initContainers, ...pod.containers].flatMap((rec) => {
+    const reason = rec.limits?.notEnforced;
+    if (reason === undefined) return [];
+    const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === rec.name);
+    return [{ pod: pod.name, container: rec.name, limits: spec ? summarizeLimits(spec) : '', reason }];
+  }));
 }
 
 export function explain(d: DaemonSetView, view: HostView): string {
@@ -75,6 +89,7 @@ export function explain(d: DaemonSetView, view: HostView): string {
   if (nodeErrors.length > 0) {
     lines.push(`(node.yaml has ${nodeErrors.length} error${nodeErrors.length === 1 ? '' : 's'}, first at ${nodeErrors[0]!.line}:${nodeErrors[0]!.col}: ${nodeErrors[0]!.message}; this decision uses only its valid entries)`);
   }
+  for (const u of unenforced(d)) lines.push(`  limits: ${u.limits} of container ${u.container} (pod ${u.pod}) not enforced: ${u.reason}`);
   if (!view.agent.running) lines.push('(the hostds agent is not running: nothing is started until it runs)');
   return lines.join('\n') + '\n';
 }

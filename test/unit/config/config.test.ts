@@ -39,9 +39,19 @@ describe('config.yaml', () => {
     { name: 'bad signal', text: 'evictionHard:\n  cpu.available: 1', path: 'evictionHard', line: 2 },
     { name: 'wrong type', text: 'featureLabels: "maybe"', path: 'featureLabels', line: 1 },
     { name: 'syntax', text: 'a: [', path: '', line: 1 },
+    { name: 'a cgroupRoot that climbs out', text: 'cgroupRoot: /hostds/../..', path: 'cgroupRoot', line: 1 },
+    { name: 'a relative cgroupRoot', text: 'cgroupRoot: hostds', path: 'cgroupRoot', line: 1 },
+    { name: 'a relative cgroupMountPoint', text: 'cgroupMountPoint: sys/fs/cgroup', path: 'cgroupMountPoint', line: 1 },
   ])('$name is a positioned error', ({ text, path, line }) => {
     const { issues } = parseConfigText(text, 'c.yaml');
     expect(issues.filter((i) => i.severity === 'error')).toMatchObject([{ path, line, file: 'c.yaml' }]);
+  });
+
+  test('cgroup keys: defaults, and values that are plain paths', () => {
+    expect(parseConfigText('', 'c.yaml').config).toMatchObject({ cgroupRoot: '/hostds', cgroupMountPoint: '/sys/fs/cgroup' });
+    const { config, issues } = parseConfigText('cgroupRoot: /system.slice/hostds.service/pods\ncgroupMountPoint: /tmp/cg/\n', 'c.yaml');
+    expect(issues).toEqual([]);
+    expect(config).toMatchObject({ cgroupRoot: '/system.slice/hostds.service/pods', cgroupMountPoint: '/tmp/cg' });
   });
 
   test('unknown keys are warnings at the key', () => {
