@@ -208,7 +208,7 @@ spec:
       }
     },
     start() {
-      agent = launch(process.execPath, [join(repo, 'bin/hostds'), '--root', dir, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { out: join(dir, 'agent.log') });
+      agent = launch(join(repo, 'bin/hostds'), ['--root', dir, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { out: join(dir, 'agent.log') });
     },
     pids: () => [agent.pid],
     requestStop() { agent.kill('SIGTERM'); },

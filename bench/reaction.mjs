@@ -35,7 +35,7 @@ const node = (on) => `apiVersion: v1\nkind: Node\nmetadata:\n  labels: {${on ? '
 atomicWrite(join(etc, 'node.yaml'), node(false));
 atomicWrite(join(etc, 'manifests.d/bench.yaml'), manifest(0));
 
-const agent = spawn(process.execPath, [join(repo, 'bin/hostds'), '--root', root, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const agent = spawn(join(repo, 'bin/hostds'), ['--root', root, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 agent.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

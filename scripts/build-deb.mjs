@@ -93,7 +93,7 @@ function stageProgram(stage, bundleDir, pkg, version) {
   const lib = join(stage, LIB.slice(1));
   mkdirSync(join(lib, 'bin'), { recursive: true });
   mkdirSync(join(lib, 'dist/bundle'), { recursive: true });
-  const launcher = readFileSync(join(REPO, 'bin/hostds'), 'utf8').replace(/^#!.*\n/, '#!/usr/bin/node\n');
+  const launcher = readFileSync(join(REPO, 'bin/hostds'), 'utf8').replace(/^#!\S*env -S node/, '#!/usr/bin/node');
   writeFileSync(join(lib, 'bin/hostds'), launcher, { mode: 0o755 });
   for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
     // Source maps stay out: node does not read them without --enable-source-maps, and they embed every source.

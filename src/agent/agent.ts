@@ -19,9 +19,8 @@ import { setStrictModes } from '../state/trust.js';
 import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
 import { computePlan } from '../reconcile/plan.js';
-import { restartOnChangePaths, revisionHash } from '../pods/revision.js';
+import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
-import { computeTemplateHash } from '../pods/naming.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
 import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
@@ -33,7 +32,7 @@ import { Supervisor } from '../supervise/supervisor.js';
 import { CgroupManager } from '../supervise/cgroups.js';
 import { ProbeManager } from '../probes/manager.js';
 import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
-import { computeEffective } from './desired.js';
+import { computeEffective, sameEffective } from './desired.js';
 import { LogTimeRecorder } from '../observe/log-times.js';
 import { adoptProcesses } from './adopt.js';
 import { buildPod, dsKey, podNameFor } from './pod-factory.js';
@@ -81,6 +80,8 @@ export class Agent {
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
+  /** The config text and trust verdict last acted on. */
+  private configSeen: string | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
@@ -314,8 +315,12 @@ export class Agent {
   /** config.yaml is watched too: a valid new version applies at once, an invalid one is logged and ignored. */
   private async reloadConfig(): Promise<void> {
     const text = await fsp.readFile(this.ctx.paths.config, 'utf8').catch(() => undefined);
-    const { parseConfigText, DEFAULT_CONFIG } = await import('../config/config.js');
     const unsafe = await configRefusal(this.ctx.paths.config);
+    // Same text, same verdict: every pass reads the file, but parses it only when it changed.
+    const seen = `${unsafe ?? ''}\0${text ?? '\0'}`;
+    if (seen === this.configSeen) return;
+    this.configSeen = seen;
+    const { parseConfigText, DEFAULT_CONFIG } = await import('../config/config.js');
     const { config, issues } = unsafe ? { config: this.ctx.config, issues: [{ severity: 'error' as const, file: this.ctx.paths.config, line: 1, col: 1, path: '', message: unsafe }] }
       : text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : parseConfigText(text, this.ctx.paths.config);
     const errors = issues.filter((i) => i.severity === 'error');
@@ -358,6 +363,8 @@ export class Agent {
     if (this.closed) return;
     this.lastLoad = { epoch, manifests, files };
     const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
+    // A pass that changes nothing writes nothing: the 30 s resync of an idle host is then a stat per file.
+    const dirty = !sameEffective(this.state.lastGood, effective.inEffect);
     this.state.lastGood = effective.inEffect;
     this.heldBack = effective.heldBack;
     this.reportManifestErrors(manifests, effective.heldBack);
@@ -409,7 +416,7 @@ export class Agent {
       // A surged pod's start (and, with minReadySeconds, the time after it) decides when the old one stops.
       if (c.code === 'Surge') this.awaitingAvailable.add(created);
     }
-    this.scheduleSave();
+    if (dirty || plan.create.length > 0 || plan.delete.length > 0) this.scheduleSave();
     // After the starts: history is for rollout commands, and must not delay a daemon.
     await this.recordRevisions(effective.inEffect, unreadableNow(manifests));
   }
@@ -442,7 +449,7 @@ export class Agent {
     const updates = new Map<string, (list: Revision[]) => Revision[]>();
     const hashes = new Map<string, string>();
     for (const [key, { ds }] of Object.entries(inEffect)) {
-      const hash = computeTemplateHash(ds.spec.template);
+      const hash = templateHashOf(ds.spec.template);
       if (this.recordedRevision.get(key) === hash) continue;
       hashes.set(key, hash);
       const live = new Set(this.state.pods.filter((p) => `${p.daemonSet.namespace}/${p.daemonSet.name}` === key).map((p) => p.templateHash));

@@ -33,3 +33,13 @@ export function computeEffective(loaded: LoadResult, previous: Readonly<Record<s
   }
   return { inEffect, heldBack };
 }
+
+/** True when two in-effect sets hold the same versions (the parse cache keeps unchanged objects identical). */
+export function sameEffective(a: Readonly<Record<string, LastGood>>, b: Readonly<Record<string, LastGood>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => {
+    const x = a[k]!, y = b[k];
+    return y !== undefined && x.ds === y.ds && x.path === y.path && x.file === y.file && x.line === y.line;
+  });
+}

@@ -18,8 +18,7 @@ import type { NodeStatus } from '../host/node-status.js';
 import type { HostdsEvent } from '../observe/events.js';
 import { loadState, type LastGood } from '../state/store.js';
 import { getJson } from '../api/client.js';
-import { computeTemplateHash } from '../pods/naming.js';
-import { restartOnChangePaths, revisionHash } from '../pods/revision.js';
+import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
 import { buildPod, podNameFor } from '../agent/pod-factory.js';
 
@@ -197,18 +196,6 @@ function pendingPod(v: DaemonSetView, snap: LiveSnapshot, ctx: Context): PodReco
     nowIso: new Date(Math.max(v.creationTimestampMs, now - 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') });
   for (const c of [...pod.initContainers, ...pod.containers]) delete c.reason;
   return pod;
-}
-
-/** Parsed manifests are cached (and so identical objects) in the agent: hash each template once. */
-const hashes = new WeakMap<object, string>();
-
-function templateHashOf(template: object): string {
-  let h = hashes.get(template);
-  if (h === undefined) {
-    h = computeTemplateHash(template);
-    hashes.set(template, h);
-  }
-  return h;
 }
 
 /** AGE: the registry's creation time (kept across rewrites), else the manifest's, else the file's. */

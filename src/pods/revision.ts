@@ -28,7 +28,7 @@ export function revisionHash(template: unknown, fileDigests: Readonly<Record<str
  */
 const hashes = new WeakMap<object, string>();
 
-function templateHashOf(template: unknown): string {
+export function templateHashOf(template: unknown): string {
   if (typeof template !== 'object' || template === null) return computeTemplateHash(template);
   let h = hashes.get(template);
   if (h === undefined) {

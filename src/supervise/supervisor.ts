@@ -16,10 +16,12 @@ import { resolveProbes, type ProbeSpec } from '../probes/spec.js';
 import type { ProbeManager } from '../probes/manager.js';
 import type { ContainerProbeState, ProbeEvent } from '../probes/tracker.js';
 import { runProbe } from '../probes/run.js';
-import { resolveIdentity } from '../pods/security.js';
+import { needsPrimaryGid, resolveIdentity } from '../pods/security.js';
 import { primaryGids } from '../host/passwd.js';
 import { hasLimits, readLimits, summarizeLimits } from '../pods/resources.js';
 import type { CgroupManager, PreparedCgroup } from './cgroups.js';
+
+const noPrimaryGid = (): undefined => undefined;
 
 export interface SupervisorDeps {
   runner: ProcessRunner;
@@ -131,7 +133,7 @@ export class Supervisor {
     const argv = buildArgv(c, env);
     unit.env = env;
     const logPath = containerLogPath(deps.logDir, pod.name, rec.name);
-    const who = resolveIdentity(pod.spec, c, process.getuid?.() ?? 0, await primaryGids(), `${pod.namespace}/${pod.name}(${pod.uid})`);
+    const who = resolveIdentity(pod.spec, c, process.getuid?.() ?? 0, needsPrimaryGid(pod.spec, c) ? await primaryGids() : noPrimaryGid, `${pod.namespace}/${pod.name}(${pod.uid})`);
     if (!who.ok) {
       // Like the kubelet: not a crash, a configuration the container cannot start with; retried later.
       Object.assign(rec, { phase: 'waiting', reason: who.reason, message: who.message });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { resolveIdentity } from '../../../src/pods/security.js';
+import { needsPrimaryGid, resolveIdentity } from '../../../src/pods/security.js';
 
 const passwd = (uid: number): number | undefined => ({ 65534: 65534, 1000: 1000 } as Record<number, number>)[uid];
 
@@ -30,5 +30,23 @@ describe('resolveIdentity: securityContext, the container over the pod', () => {
       expect(r.message).toContain('container has runAsNonRoot and image will run as root (pod: "default/p(u1)", container: main)');
       expect(r.message).toContain(why);
     }
+  });
+});
+
+describe('needsPrimaryGid: the supervisor skips /etc/passwd unless it says so', () => {
+  const throwing = (): number => { throw new Error('passwd consulted'); };
+  test.each([
+    { pod: {}, ctr: {}, want: false },
+    { pod: {}, ctr: { runAsUser: 1000 }, want: true },
+    { pod: { runAsUser: 1000 }, ctr: {}, want: true },
+    { pod: { runAsUser: 1000 }, ctr: { runAsGroup: 5 }, want: false },
+    { pod: { runAsGroup: 5 }, ctr: { runAsUser: 1000 }, want: false },
+    { pod: { supplementalGroups: [4] }, ctr: {}, want: false },
+    { pod: {}, ctr: { runAsNonRoot: true, runAsUser: 65534 }, want: true },
+  ])('pod $pod, container $ctr → $want', ({ pod, ctr, want }) => {
+    expect(needsPrimaryGid({ securityContext: pod }, { securityContext: ctr })).toBe(want);
+    // Where it says no, resolving must not consult passwd at all.
+    if (!want) expect(() => resolveIdentity({ securityContext: pod }, { name: 'main', securityContext: ctr }, 0, throwing)).not.toThrow();
+    else expect(() => resolveIdentity({ securityContext: pod }, { name: 'main', securityContext: ctr }, 0, throwing)).toThrow('passwd consulted');
   });
 });
