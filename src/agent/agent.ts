@@ -31,7 +31,7 @@ import type { ProcessRunner } from '../supervise/runner.js';
 import { Supervisor } from '../supervise/supervisor.js';
 import { CgroupManager } from '../supervise/cgroups.js';
 import { ProbeManager } from '../probes/manager.js';
-import { rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
+import { dropIfNeeded, rotateIfNeeded, containerLogPath, parseQuantity } from '../observe/log-files.js';
 import { computeEffective, sameEffective } from './desired.js';
 import { LogTimeRecorder } from '../observe/log-times.js';
 import { adoptProcesses } from './adopt.js';
@@ -53,6 +53,8 @@ const DEFAULT_GRACE_S = 30;
 /** The kubelet never gives a container less than this to stop (minimumGracePeriodInSeconds). */
 const MIN_GRACE_S = 2;
 const CONFIRM_MS = 100;
+/** A log is copied aside at most this often; beyond that a flood is dropped (rotateLog). */
+const LOG_COPY_GAP_MS = 1000;
 
 function graceMs(pod: PodRecord): number {
   return Math.max(MIN_GRACE_S, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
@@ -87,7 +89,13 @@ export class Agent {
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
   private readonly pendingStops = new Map<string, number>();
   private confirmTimer: Timer | undefined;
-  private readonly logTimes = new LogTimeRecorder();
+  private readonly logTimes = new LogTimeRecorder(Date.now, (path, size) => {
+    if (size >= this.logMaxBytes()) void this.rotateLog(path);
+  });
+  private readonly rotatingLogs = new Set<string>();
+  /** When each log was last copied aside: at most once a second, dropped in between (a flood). */
+  private readonly logCopiedAt = new Map<string, number>();
+  private readonly floodWarnedAt = new Map<string, number>();
   readonly manifestCache: ManifestCache = new Map();
   /** Bumped by every watcher event on a manifest, node.yaml or the config. */
   private fileEpoch = 0;
@@ -619,19 +627,56 @@ export class Agent {
    * Only logs seen growing are checked (the log-time recorder watches every live log), plus every
    * live log once in six checks, in case a watch was missed: an idle host stats nothing.
    */
+  private logMaxBytes(): number {
+    return parseQuantity(this.ctx.config.logs.maxSize) ?? 10 * 1024 * 1024;
+  }
+
   private async rotateLogs(): Promise<void> {
-    const maxBytes = parseQuantity(this.ctx.config.logs.maxSize) ?? 10 * 1024 * 1024;
     const grown = this.logTimes.takeGrown();
     const all = ++this.rotationTicks % 6 === 0;
+    const live = new Set<string>();
     for (const pod of this.state.pods) {
       for (const c of [...pod.initContainers, ...pod.containers]) {
         if (c.phase !== 'running') continue;
         const path = containerLogPath(this.ctx.paths.logDir, pod.name, c.name);
+        live.add(path);
         if (!all && !grown.has(path) && this.logTimes.isTracked(path)) continue;
-        await rotateIfNeeded(path, { maxBytes, maxFiles: this.ctx.config.logs.maxFiles })
-          .catch((err: unknown) => this.log.warn({ pod: pod.name, err: (err as Error).message }, 'log rotation failed'));
+        await this.rotateLog(path);
       }
     }
+    for (const m of [this.logCopiedAt, this.floodWarnedAt]) for (const path of m.keys()) if (!live.has(path)) m.delete(path);
+  }
+
+  /**
+   * Copy-truncate once a log reaches logs.maxSize: on the interval, and at once when the log-time
+   * recorder sees it pass the limit. A log that passes it again within a second of its last copy is
+   * emptied without a copy, so a daemon writing at disk speed costs one copy a second and the disk
+   * stays within maxSize x maxFiles plus what it writes in ~10 ms (test/integration/agent-hostile).
+   */
+  private async rotateLog(path: string): Promise<void> {
+    if (this.rotatingLogs.has(path) || this.closed) return;
+    this.rotatingLogs.add(path);
+    try {
+      const maxBytes = this.logMaxBytes();
+      const now = Date.now();
+      if (now - (this.logCopiedAt.get(path) ?? -Infinity) >= LOG_COPY_GAP_MS) {
+        if (await rotateIfNeeded(path, { maxBytes, maxFiles: this.ctx.config.logs.maxFiles })) this.logCopiedAt.set(path, now);
+      } else if (await dropIfNeeded(path, maxBytes)) this.warnFlood(path, now);
+    } catch (err) {
+      this.log.warn({ path, err: (err as Error).message }, 'log rotation failed');
+    } finally {
+      this.rotatingLogs.delete(path);
+    }
+  }
+
+  private warnFlood(path: string, now: number): void {
+    if (now - (this.floodWarnedAt.get(path) ?? -Infinity) < 60_000) return;
+    this.floodWarnedAt.set(path, now);
+    const pod = this.state.pods.find((p) => [...p.initContainers, ...p.containers].some((c) => containerLogPath(this.ctx.paths.logDir, p.name, c.name) === path));
+    const container = pod && [...pod.initContainers, ...pod.containers].find((c) => containerLogPath(this.ctx.paths.logDir, pod.name, c.name) === path);
+    const message = `container ${container?.name ?? '?'} writes its log faster than it can be rotated (logs.maxSize ${this.ctx.config.logs.maxSize}); output beyond the limit is being dropped`;
+    this.log.warn({ pod: pod?.name, path }, message);
+    if (pod) this.event({ type: 'Warning', reason: 'LogFlood', message, involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name } });
   }
 
   /** Leaves daemons running (like the kubelet) unless told to stop them. */

@@ -83,18 +83,60 @@ async function renameIfExists(from: string, to: string): Promise<void> {
 /**
  * Copy-truncate rotation once the live file reaches maxBytes; true when it rotated. Lines the
  * daemon writes between the copy and the truncate are lost: the price of not owning its fd.
+ * Only the last maxBytes are copied (a rotated file is never bigger than a live one may be), and
+ * a copy that fails (the disk is full) still empties the live file: a full disk is worse.
  */
 export async function rotateIfNeeded(path: string, options: RotateOptions): Promise<boolean> {
   const maxFiles = Math.max(1, Math.floor(options.maxFiles));
   const size = await sizeOf(path);
   if (size === undefined || size < options.maxBytes) return false;
+  let copyError: unknown;
   if (maxFiles > 1) {
     await rm(`${path}.${maxFiles - 1}`, { force: true });
     for (let i = maxFiles - 2; i >= 1; i--) await renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
-    await copyFile(path, `${path}.1`);
+    await copyTail(path, `${path}.1`, options.maxBytes).catch(async (err: unknown) => {
+      copyError = err;
+      await rm(`${path}.1`, { force: true });
+    });
   }
   await truncate(path, 0);
   // The live file starts over, so do its line times (see log-times.ts).
+  await rm(`${path}.times`, { force: true });
+  if (copyError !== undefined) throw copyError;
+  return true;
+}
+
+/** The last `maxBytes` of `from` (as it is now) into a new `to`. */
+async function copyTail(from: string, to: string, maxBytes: number): Promise<void> {
+  const src = await open(from, 'r');
+  try {
+    const size = (await src.stat()).size;
+    if (size <= maxBytes) { await copyFile(from, to); return; }
+    const dst = await open(to, 'w', 0o640);
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 20));
+      for (let pos = size - maxBytes; pos < size;) {
+        const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, size - pos), pos);
+        if (bytesRead === 0) break;
+        await dst.write(buf, 0, bytesRead);
+        pos += bytesRead;
+      }
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * Empties the live file without keeping its content, once it reaches maxBytes: for a daemon that
+ * writes faster than its log can be copied aside (the agent copies at most once a second).
+ */
+export async function dropIfNeeded(path: string, maxBytes: number): Promise<boolean> {
+  const size = await sizeOf(path);
+  if (size === undefined || size < maxBytes) return false;
+  await truncate(path, 0);
   await rm(`${path}.times`, { force: true });
   return true;
 }

@@ -10,7 +10,8 @@ export function timesPath(logPath: string): string {
 }
 
 interface Tracked {
-  watcher: FSWatcher;
+  /** Undefined while polling: a log growing faster than MIN_GAP_MS is stat'ed on a timer instead. */
+  watcher: FSWatcher | undefined;
   size: number;
   busy: boolean;
   again: boolean;
@@ -26,38 +27,55 @@ export class LogTimeRecorder {
   /** Logs seen growing since the last takeGrown(): the only ones log rotation must look at. */
   private grown = new Set<string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * `onSize`: every size the recorder reads, so log rotation can act the moment a log passes its
+   * limit rather than at the next interval (a daemon writing at disk speed fills gigabytes in 10 s).
+   */
+  constructor(private readonly now: () => number = Date.now, private readonly onSize?: (path: string, size: number) => void) {}
 
   /** Starts (or keeps) watching exactly these log files. */
   sync(paths: ReadonlySet<string>): void {
     for (const [path, t] of this.tracked) {
-      if (!paths.has(path)) { t.watcher.close(); clearTimeout(t.timer); this.tracked.delete(path); }
+      if (!paths.has(path)) { t.watcher?.close(); clearTimeout(t.timer); this.tracked.delete(path); }
     }
     for (const path of paths) if (!this.tracked.has(path)) this.track(path);
   }
 
   private track(path: string): void {
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(path, { persistent: false }, () => void this.record(path));
-    } catch {
-      return; // not created yet: the next sync tries again
-    }
-    watcher.on('error', () => { watcher.close(); this.tracked.delete(path); });
-    this.tracked.set(path, { watcher, size: 0, busy: false, again: false, lastMs: 0 });
+    const t: Tracked = { watcher: undefined, size: 0, busy: false, again: false, lastMs: 0 };
+    if (!this.watch(path, t)) return; // not created yet: the next sync tries again
+    this.tracked.set(path, t);
     void this.record(path);
   }
 
+  private watch(path: string, t: Tracked): boolean {
+    try {
+      const watcher = watch(path, { persistent: false }, () => void this.record(path));
+      watcher.on('error', () => { watcher.close(); clearTimeout(t.timer); this.tracked.delete(path); });
+      t.watcher = watcher;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Event-driven while a log is quiet; polled every MIN_GAP_MS while it keeps growing. inotify
+   * reports every write, so a daemon writing as fast as it can would otherwise wake the agent
+   * hundreds of thousands of times a second (tested: test/integration/agent-hostile.test.ts).
+   */
   private async record(path: string): Promise<void> {
     const t = this.tracked.get(path);
     if (!t) return;
     if (t.busy) { t.again = true; return; }
     const wait = t.lastMs + MIN_GAP_MS - this.now();
     if (wait > 0) {
+      if (t.watcher) { t.watcher.close(); t.watcher = undefined; }
       t.timer ??= setTimeout(() => { delete t.timer; void this.record(path); }, wait);
       return;
     }
     t.busy = true;
+    let grew = false;
     try {
       do {
         t.again = false;
@@ -66,15 +84,22 @@ export class LogTimeRecorder {
         // Smaller: rotated or moved aside (copy-truncate); its old times went with it.
         if (size < t.size) t.size = 0;
         if (size > t.size) {
+          grew = true;
           this.grown.add(path);
           t.lastMs = this.now();
           await fsp.appendFile(timesPath(path), `${size} ${t.lastMs}\n`);
           t.size = size;
+          this.onSize?.(path, size);
         }
       } while (t.again);
     } finally {
       t.busy = false;
     }
+    if (t.watcher || !this.tracked.has(path)) return;
+    if (grew) t.timer ??= setTimeout(() => { delete t.timer; void this.record(path); }, MIN_GAP_MS);
+    // Quiet again: back to events, then one more look for bytes written before the watch began.
+    else if (this.watch(path, t)) void this.record(path);
+    else { clearTimeout(t.timer); this.tracked.delete(path); }
   }
 
   /** Whether `path` is watched (its growth is reported through takeGrown). */
@@ -89,7 +114,7 @@ export class LogTimeRecorder {
   }
 
   close(): void {
-    for (const t of this.tracked.values()) { t.watcher.close(); clearTimeout(t.timer); }
+    for (const t of this.tracked.values()) { t.watcher?.close(); clearTimeout(t.timer); }
     this.tracked.clear();
   }
 }

@@ -2,12 +2,12 @@
 // configuration directories vanish and come back, a thousand manifests arrive at once, and the
 // agent is SIGKILLed at random points while it starts and stops daemons.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, statfs, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { fixtureDs, prepareRoot, rootIdOf, startAgent, statePids } from '../helpers/agent.js';
+import { fixtureDs, killDaemons, prepareRoot, rootIdOf, startAgent, statePids } from '../helpers/agent.js';
 import { runCli, writeManifest } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
@@ -151,4 +151,57 @@ describe('a hundred daemons crash at once, in a loop', () => {
     expect(used / 100, `agent CPU over ${(wall / 1000).toFixed(1)} s`).toBeLessThan(0.8 * wall / 1000);
     await agent.stop();
   }, 60_000);
+});
+
+describe.skipIf(!asRoot)('a daemon writes as fast as it can', () => {
+  test('its logs stay within the rotation bounds, the agent answers and does not spin', async () => {
+    // `yes` with a long line: a few hundred MB/s to GB/s into its log, forever.
+    const ds = ['apiVersion: apps/v1', 'kind: DaemonSet', 'metadata: {name: flood}', 'spec:', '  selector: {matchLabels: {app: flood}}',
+      '  template:', '    metadata: {labels: {app: flood}}', '    spec:', '      containers:', '      - name: main', '        image: x',
+      `        command: [/usr/bin/yes, "${'x'.repeat(1000)}"]`, ''].join('\n');
+    // The rotation interval is left at its default of 10 s: the bound must hold between ticks.
+    const root = await prepareRoot({ 'flood.yaml': ds }, 'logs: {maxSize: 1Mi, maxFiles: 3}\n');
+    const logDir = join(root, 'var/log/hostds');
+    await mkdir(logDir, { recursive: true });
+    // A small tmpfs: without the bound the flood fills it in well under a second (then yes dies of ENOSPC).
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'hostds-flood', logDir]);
+    try {
+      const agent = await startAgent(root);
+      const cpu = async (): Promise<number> => {
+        const f = (await readFile(`/proc/${agent.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+        return Number(f[11]) + Number(f[12]);
+      };
+      await waitFor(async () => (await liveByDs(root))['default/flood'] === 1, 10_000, 'the flood running');
+      const c0 = await cpu();
+      const t0 = performance.now();
+      let maxUsed = 0;
+      let answered = 0;
+      while (performance.now() - t0 < 6000) {
+        const st = await statfs(logDir);
+        maxUsed = Math.max(maxUsed, (st.blocks - st.bfree) * st.bsize);
+        if (answered < 3 && performance.now() - t0 > 1500 * (answered + 1)) {
+          const r = await runCli(['get', 'pods'], { root });
+          expect(r.stdout).toMatch(/^flood-\S+\s+1\/1\s+Running\s+0\s/m);
+          answered++;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const used = (await cpu()) - c0;
+      const wall = performance.now() - t0;
+      expect(answered).toBe(3);
+      // Rotation bounds: 3 files of 1 MiB, plus what the writer adds in the ~10 ms between two looks
+      // and during a copy. Generous, and far below the 256 MiB the flood reaches unbounded.
+      expect(maxUsed / 2 ** 20, 'MiB used on the log filesystem at most').toBeLessThan(64);
+      // Still the same process: it never hit ENOSPC.
+      expect((await liveByDs(root))['default/flood']).toBe(1);
+      expect(used / 100, `agent CPU over ${(wall / 1000).toFixed(1)} s`).toBeLessThan(0.8 * wall / 1000);
+      // Said once, not per truncation.
+      const r = await runCli(['describe', 'pods'], { root });
+      expect(r.stdout).toMatch(/Warning\s+LogFlood\s.*writes its log faster than it can be rotated/);
+      await agent.stop();
+    } finally {
+      await killDaemons(root);
+      await run('umount', [logDir]).catch(() => run('umount', ['-l', logDir]));
+    }
+  }, 40_000);
 });
