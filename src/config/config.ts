@@ -6,6 +6,7 @@ import { parseDuration } from '../lib/duration.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './defaults.js';
+import { parseListenAddress } from '../api/listen-address.js';
 
 export { DEFAULT_CONFIG, type ResolvedConfig };
 
@@ -124,7 +125,14 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
   c.logs.checkIntervalMs = dur('logs.checkInterval', logs['checkInterval'], c.logs.checkIntervalMs);
   const apiRaw = asRecord(raw['api'], 'api', report);
   const api = str('api.address', apiRaw['address']);
-  if (api !== undefined) c.api = { address: api };
+  if (api !== undefined) {
+    try {
+      parseListenAddress(api);
+      c.api = { address: api };
+    } catch (err) {
+      report('api.address', (err as Error).message);
+    }
+  }
   const group = apiRaw['readOnlyGroup'];
   if (group !== undefined && group !== null) {
     if ((typeof group === 'string' && /^[a-z_][a-z0-9_-]*\$?$/i.test(group)) || (Number.isInteger(group) && (group as number) >= 0)) c.api = { ...c.api, readOnlyGroup: group as string | number };
