@@ -68,6 +68,8 @@ export async function watchItems(api: KubeApi, route: Route, params: URLSearchPa
   let known: Known = api.versions.baseline(params.get('resourceVersion')) ?? new Map();
   let items = (await api.items(route, params)).items;
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+  // A watch with nothing to report yet must still answer now: clients wait for the headers.
+  res.flushHeaders();
   for (;;) {
     for (const { event, item } of diffItems(known, items)) {
       const object = table ? buildTable(route.def, [item], params.get('includeObject'), rvOf(event.object)) : event.object;

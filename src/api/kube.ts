@@ -26,6 +26,8 @@ export type Reply =
 
 export interface Route {
   def: ResourceDef;
+  /** The version in the path: objects answer in it (apply's patch would otherwise "change" apiVersion). */
+  version: string;
   namespace?: string;
   name?: string;
   sub?: string;
@@ -37,6 +39,7 @@ export function status(code: number, reason: string, message: string): Json {
 
 /** api/v1/..., apis/apps/v1/...: the resource, namespace, name and subresource, or undefined. */
 export function parseRoute(parts: readonly string[]): Route | undefined {
+  const version = parts[0] === 'api' ? 'v1' : parts[2] ?? '';
   const [group, rest] = parts[0] === 'api' && parts[1] === 'v1' ? ['', parts.slice(2)]
     : parts[0] === 'apis' && parts[1] === 'apps' && (APPS_VERSIONS as readonly string[]).includes(parts[2] ?? '') ? ['apps', parts.slice(3)] : [undefined, []];
   if (group === undefined || rest.length === 0) return undefined;
@@ -48,7 +51,7 @@ export function parseRoute(parts: readonly string[]): Route | undefined {
   }
   const def = findResource(group, tail[0]!);
   if (!def || tail.length > 3 || (ns !== undefined && !def.namespaced)) return undefined;
-  return { def, ...(ns !== undefined ? { namespace: ns } : {}), ...(tail[1] !== undefined ? { name: tail[1] } : {}), ...(tail[2] !== undefined ? { sub: tail[2] } : {}) };
+  return { def, version, ...(ns !== undefined ? { namespace: ns } : {}), ...(tail[1] !== undefined ? { name: tail[1] } : {}), ...(tail[2] !== undefined ? { sub: tail[2] } : {}) };
 }
 
 export class KubeApi {
@@ -89,6 +92,9 @@ export class KubeApi {
       if (route.name !== undefined && meta['name'] !== route.name) return false;
       return select(it.object);
     });
+    if (route.def.group === 'apps' && route.version !== 'v1') {
+      return { items: items.map((it) => ({ ...it, object: { ...it.object, apiVersion: `apps/${route.version}` } })), view };
+    }
     return { items, view };
   }
 
@@ -120,7 +126,7 @@ export class KubeApi {
       return { code: 200, body: table ? buildTable(route.def, [it], params.get('includeObject'), rv) : it.object };
     }
     if (table) return { code: 200, body: buildTable(route.def, items, params.get('includeObject'), rv) };
-    const apiVersion = route.def.group === '' ? 'v1' : `${route.def.group}/v1`;
+    const apiVersion = route.def.group === '' ? 'v1' : `${route.def.group}/${route.version}`;
     return { code: 200, body: { kind: `${route.def.kind}List`, apiVersion, metadata: { resourceVersion: rv }, items: items.map((i) => i.object) } };
   }
 
