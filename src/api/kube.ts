@@ -21,7 +21,7 @@ export interface KubeRequest {
 }
 
 export type Reply =
-  | { code: number; body: Json | string }
+  | { code: number; body: Json | string; contentType?: string }
   | { stream(res: ServerResponse, signal: AbortSignal): Promise<void> };
 
 export interface Route {
@@ -70,6 +70,11 @@ export class KubeApi {
     const parts = req.url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
     try {
       if (parts.length === 1 && parts[0] === 'version') return { code: 200, body: versionInfo() };
+      // kubectl before 1.27 validates with OpenAPI v2 (protobuf) and skips kinds it has no schema
+      // for: an empty document (zero bytes) parses, and leaves validation to the server.
+      if (parts.join('/') === 'openapi/v2' && /protobuf/.test(req.headers.accept ?? '')) {
+        return { code: 200, body: '', contentType: 'application/octet-stream' };
+      }
       const doc = discovery(parts);
       if (doc) return req.method === 'GET' ? { code: 200, body: doc } : methodNotAllowed(req);
       const route = parseRoute(parts);

@@ -38,7 +38,7 @@ async function send(reply: Reply, res: http.ServerResponse): Promise<void> {
     return;
   }
   const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  res.writeHead(reply.code, { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+  res.writeHead(reply.code, { 'content-type': reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json') });
   res.end(text);
 }
 
