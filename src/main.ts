@@ -90,6 +90,9 @@ function buildProgram(io: Io, run: Run): Command {
       return 0;
     }));
 
+  program.command('kubeconfig').description('print a kubeconfig for this host\'s Kubernetes API (api.address), for kubectl --kubeconfig FILE')
+    .action(() => run(lazy(() => import('./cli/commands/kubeconfig.js'), (m, ctx) => m.runKubeconfig(ctx))));
+
   program.command('agent').description('run the agent in the foreground: start, supervise and stop the daemons on this host')
     .option('--stop-daemons-on-exit', 'stop every daemon gracefully when the agent exits (default: leave them running)')
     .action(async (o: { stopDaemonsOnExit?: boolean }) => {

@@ -79,6 +79,7 @@ export class Agent {
   private api: ApiServer | undefined;
   private readOnlyApi: ApiServer | undefined;
   private metrics: MetricsEndpoint | undefined;
+  private tcpApi: ApiServer | undefined;
   private readonly stopping = new Set<string>();
   private reportedErrors = new Map<string, string>();
   private configError: string | undefined;
@@ -206,6 +207,7 @@ export class Agent {
       if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
       else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
     }
+    if (this.ctx.config.api.address !== undefined) await this.serveTcpApi(this.ctx.config.api.address);
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
     this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
     for (const t of this.timers) t.unref();
@@ -222,6 +224,18 @@ export class Agent {
       view: () => buildLiveView({ ...this.ctx, now: Date.now() }, this.snapshot(), this.manifestCache, this.currentManifests()),
       pods: () => this.state.pods,
     }, this.log);
+  }
+
+  /** A port in use or no openssl must not keep the daemons down: the error is logged, the socket API still works. */
+  private async serveTcpApi(address: string): Promise<void> {
+    try {
+      const { startTcpApiServer } = await import('../api/tcp-server.js');
+      const served = await startTcpApiServer(address, this);
+      this.tcpApi = served;
+      this.log.info({ address: served.address }, 'serving the Kubernetes API over HTTPS (hostds kubeconfig prints a kubeconfig)');
+    } catch (err) {
+      this.log.error({ address, err: (err as Error).message }, 'api.address: cannot serve the API');
+    }
   }
 
   private async watch(): Promise<void> {
@@ -618,6 +632,12 @@ export class Agent {
     return this.watcher && this.lastLoad?.epoch === this.fileEpoch ? this.lastLoad : undefined;
   }
 
+  /** The TCP API wrote a file: serve fresh reads at once and act on it without waiting for the watcher. */
+  filesWritten(): void {
+    this.fileEpoch++;
+    void this.reconcile('api write');
+  }
+
   snapshot(): LiveSnapshot {
     return { pods: this.state.pods, events: this.state.events, heldBack: this.heldBack, lastGood: this.state.lastGood,
       podCounters: this.state.podCounters ?? {}, nodeName: this.ctx.nodeName, rootId: this.rootId, nodeStatus: this.nodeStatus.status(this.ctx.config) };
@@ -708,6 +728,7 @@ export class Agent {
     await this.api?.close();
     await this.readOnlyApi?.close();
     await this.metrics?.close();
+    await this.tcpApi?.close();
     await releasePidFile(this.ctx.paths.agentPidFile);
   }
 }

@@ -3,7 +3,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { parseDuration } from '../lib/duration.js';
-import { parseListenAddress } from '../lib/listen-address.js';
+import { DEFAULT_API_PORT, parseListenAddress } from '../lib/listen-address.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { DEFAULT_CONFIG, type ResolvedConfig } from './defaults.js';
@@ -126,7 +126,14 @@ function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedCo
   c.logs.checkIntervalMs = dur('logs.checkInterval', logs['checkInterval'], c.logs.checkIntervalMs);
   const apiRaw = asRecord(raw['api'], 'api', report);
   const api = str('api.address', apiRaw['address']);
-  if (api !== undefined) c.api = { address: api };
+  if (api !== undefined) {
+    try {
+      parseListenAddress(api, DEFAULT_API_PORT);
+      c.api = { address: api };
+    } catch (err) {
+      report('api.address', (err as Error).message);
+    }
+  }
   const group = apiRaw['readOnlyGroup'];
   if (group !== undefined && group !== null) {
     if ((typeof group === 'string' && /^[a-z_][a-z0-9_-]*\$?$/i.test(group)) || (Number.isInteger(group) && (group as number) >= 0)) c.api = { ...c.api, readOnlyGroup: group as string | number };

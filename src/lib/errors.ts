@@ -30,6 +30,19 @@ export class NotFoundError extends Error {
   }
 }
 
+/** A create of an object that exists (kubectl's `Error from server (AlreadyExists)`). */
+export class AlreadyExistsError extends Error {
+  override readonly name = 'AlreadyExistsError';
+}
+
+/** An object given whole (over the API) that fails validation: every problem, one per entry. */
+export class InvalidObjectError extends Error {
+  override readonly name = 'InvalidObjectError';
+  constructor(readonly problems: readonly string[]) {
+    super(formatAggregate(problems));
+  }
+}
+
 /** Another process holds a file lock for longer than the caller was willing to wait. */
 export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';

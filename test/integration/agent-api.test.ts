@@ -33,7 +33,7 @@ describe('control API', () => {
     const missing = await get('/api/v1/namespaces/default/pods/nope');
     expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404 } });
     expect((await get('/apis/batch/v1/jobs')).body).toMatchObject({ kind: 'Status', reason: 'NotFound' });
-    const post = await requestSocket(sock, 'POST', '/apis/apps/v1/namespaces/default/daemonsets');
+    const post = await requestSocket(sock, 'POST', '/api/v1/nodes');
     expect(JSON.parse(post!.body)).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
     expect((await runCli(['get', 'nodes'], { root })).stdout).toMatch(/^h1\s+Ready\s/m);
     await agent.stop();

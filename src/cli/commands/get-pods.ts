@@ -3,7 +3,8 @@
 import type { Context } from '../context.js';
 import type { HostView } from '../view.js';
 import type { PodRecord } from '../../pods/types.js';
-import type { GetOptions, GetOutput } from './get.js';
+import type { HostdsEvent } from '../../observe/events.js';
+import type { ColumnDef, GetOptions, GetOutput } from './get.js';
 import { formatTable, type OutputFormat } from '../output.js';
 import { podObject } from '../objects.js';
 import { podReadyText, podRestartsText, podStatusText } from '../../pods/display.js';
@@ -11,7 +12,7 @@ import { matchesAll, type Requirement } from '../../schedule/label-selector.js';
 import { humanDuration } from '../../lib/duration.js';
 import { formatCliError } from '../../lib/errors.js';
 import { notFound } from '../errors.js';
-import { formatLabels } from './get.js';
+import { formatLabels, shownColumns } from './get.js';
 
 export function getPods(ctx: Context, view: HostView, names: string[], selector: Requirement[], opts: GetOptions, format: OutputFormat): GetOutput {
   const ns = opts.namespace ?? 'default';
@@ -38,15 +39,24 @@ export function getPods(ctx: Context, view: HostView, names: string[], selector:
   return out;
 }
 
+export const POD_COLUMNS: readonly ColumnDef[] = [
+  { name: 'NAME' }, { name: 'READY' }, { name: 'STATUS' }, { name: 'RESTARTS' }, { name: 'AGE' },
+  { name: 'IP', wide: true }, { name: 'NODE', wide: true }, { name: 'NOMINATED NODE', wide: true }, { name: 'READINESS GATES', wide: true },
+];
+
+export function podCells(p: PodRecord, view: HostView, now: number): string[] {
+  const scheduled = p.uid !== '';
+  return [p.name, podReadyText(p), podStatusText(p, now), podRestartsText(p, now), humanDuration(now - Date.parse(p.creationTimestamp)),
+    scheduled ? view.facts.internalIP ?? '<none>' : '<none>', scheduled ? view.node.view.name : '<none>', '<none>', '<none>'];
+}
+
 export function podTable(items: PodRecord[], view: HostView, now: number, format: OutputFormat, opts: GetOptions): string {
-  const header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
-  if (format === 'wide') header.push('IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES');
+  const shown = shownColumns(POD_COLUMNS, format);
+  const header = shown(POD_COLUMNS.map((c) => c.name));
   if (opts.allNamespaces) header.unshift('NAMESPACE');
   if (opts.showLabels) header.push('LABELS');
   const rows = items.map((p) => {
-    const scheduled = p.uid !== '';
-    const row = [p.name, podReadyText(p), podStatusText(p, now), podRestartsText(p, now), humanDuration(now - Date.parse(p.creationTimestamp))];
-    if (format === 'wide') row.push(scheduled ? view.facts.internalIP ?? '<none>' : '<none>', scheduled ? view.node.view.name : '<none>', '<none>', '<none>');
+    const row = shown(podCells(p, view, now));
     if (opts.allNamespaces) row.unshift(p.namespace);
     if (opts.showLabels) row.push(formatLabels(p.labels));
     return row;
@@ -54,15 +64,21 @@ export function podTable(items: PodRecord[], view: HostView, now: number, format
   return formatTable(header, rows);
 }
 
+export const EVENT_COLUMNS: readonly ColumnDef[] = [{ name: 'LAST SEEN' }, { name: 'TYPE' }, { name: 'REASON' }, { name: 'OBJECT' }, { name: 'MESSAGE' }];
+
+export function eventCells(e: HostdsEvent, now: number): string[] {
+  return [humanDuration(now - Date.parse(e.lastTimestamp)), e.type, e.reason, `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`, e.message];
+}
+
 /** `get events`: LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first as kubectl sorts them. */
 export function getEvents(ctx: Context, view: HostView, opts: GetOptions): GetOutput {
   const ns = opts.namespace ?? 'default';
   const items = view.events.filter((e) => opts.allNamespaces || (e.involvedObject.namespace ?? 'default') === ns);
   if (items.length === 0) ctx.io.err(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
-  const header = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
+  const header = EVENT_COLUMNS.map((c) => c.name);
   if (opts.allNamespaces) header.unshift('NAMESPACE');
   const rows = items.map((e) => {
-    const row = [humanDuration(ctx.now - Date.parse(e.lastTimestamp)), e.type, e.reason, `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`, e.message];
+    const row = eventCells(e, ctx.now);
     if (opts.allNamespaces) row.unshift(e.involvedObject.namespace ?? 'default');
     return row;
   });

@@ -139,21 +139,38 @@ function key(d: DaemonSetView): string {
   return `${d.ds.metadata.namespace ?? 'default'}/${d.ds.metadata.name}`;
 }
 
+/** A column as the API's Table defines it: `wide` ones (priority 1) show only with -o wide. */
+export interface ColumnDef {
+  name: string;
+  wide?: boolean;
+}
+
+export const DAEMONSET_COLUMNS: readonly ColumnDef[] = [
+  { name: 'NAME' }, { name: 'DESIRED' }, { name: 'CURRENT' }, { name: 'READY' }, { name: 'UP-TO-DATE' }, { name: 'AVAILABLE' },
+  { name: 'NODE SELECTOR' }, { name: 'AGE' }, { name: 'CONTAINERS', wide: true }, { name: 'IMAGES', wide: true }, { name: 'SELECTOR', wide: true },
+];
+
+/** Every column of DAEMONSET_COLUMNS, for this table and the API's. */
+export function daemonSetCells(d: DaemonSetView, now: number): string[] {
+  const spec = d.ds.spec.template.spec;
+  const n = daemonSetCounts(scheduledPods(d.pods), d.placement, d.templateHash, now);
+  return [d.ds.metadata.name, String(n.desiredNumberScheduled), String(n.currentNumberScheduled), String(n.numberReady),
+    String(n.updatedNumberScheduled), String(n.numberAvailable), formatSet(spec.nodeSelector), humanDuration(now - d.creationTimestampMs),
+    spec.containers.map((c) => c.name).join(','), spec.containers.map((c) => c.image ?? '').join(','), formatLabelSelector(d.ds.spec.selector)];
+}
+
+/** The columns and cells to print: the wide ones only with -o wide. */
+export function shownColumns(columns: readonly ColumnDef[], format: OutputFormat): (row: string[]) => string[] {
+  return (row) => row.filter((_, i) => format === 'wide' || columns[i]?.wide !== true);
+}
+
 export function daemonSetTable(items: DaemonSetView[], now: number, format: OutputFormat, opts: GetOptions): string {
-  const header = ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'];
-  if (format === 'wide') header.push('CONTAINERS', 'IMAGES', 'SELECTOR');
+  const shown = shownColumns(DAEMONSET_COLUMNS, format);
+  const header = shown(DAEMONSET_COLUMNS.map((c) => c.name));
   if (opts.allNamespaces) header.unshift('NAMESPACE');
   if (opts.showLabels) header.push('LABELS');
   const rows = items.map((d) => {
-    const spec = d.ds.spec.template.spec;
-    const n = daemonSetCounts(scheduledPods(d.pods), d.placement, d.templateHash, now);
-    const row = [d.ds.metadata.name, String(n.desiredNumberScheduled), String(n.currentNumberScheduled), String(n.numberReady),
-      String(n.updatedNumberScheduled), String(n.numberAvailable), formatSet(spec.nodeSelector),
-      humanDuration(now - d.creationTimestampMs)];
-    if (format === 'wide') {
-      row.push(spec.containers.map((c) => c.name).join(','), spec.containers.map((c) => c.image ?? '').join(','),
-        formatLabelSelector(d.ds.spec.selector));
-    }
+    const row = shown(daemonSetCells(d, now));
     if (opts.allNamespaces) row.unshift(d.ds.metadata.namespace ?? 'default');
     if (opts.showLabels) row.push(formatLabels(d.ds.metadata.labels));
     return row;
@@ -180,17 +197,24 @@ function getNodes(ctx: Context, view: HostView, selector: Requirement[], opts: G
   };
 }
 
-function nodeTable(view: HostView, now: number, format: OutputFormat, showLabels: boolean): string {
-  const header = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'];
+export const NODE_COLUMNS: readonly ColumnDef[] = [
+  { name: 'NAME' }, { name: 'STATUS' }, { name: 'ROLES' }, { name: 'AGE' }, { name: 'VERSION' }, { name: 'INTERNAL-IP', wide: true },
+  { name: 'EXTERNAL-IP', wide: true }, { name: 'OS-IMAGE', wide: true }, { name: 'KERNEL-VERSION', wide: true }, { name: 'CONTAINER-RUNTIME', wide: true },
+];
+
+export function nodeCells(view: HostView, now: number): string[] {
   const n = view.node;
-  const row = [n.view.name, nodeStatusText(view), nodeRoles(n.view.labels), humanDuration(now - n.creationTimestampMs), kubeletVersion()];
-  if (format === 'wide') {
-    header.push('INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME');
-    row.push(view.facts.internalIP ?? '<none>', '<none>', view.facts.osImage, view.facts.kernelVersion, 'hostds');
-  }
+  return [n.view.name, nodeStatusText(view), nodeRoles(n.view.labels), humanDuration(now - n.creationTimestampMs), kubeletVersion(),
+    view.facts.internalIP ?? '<none>', '<none>', view.facts.osImage, view.facts.kernelVersion, 'hostds'];
+}
+
+function nodeTable(view: HostView, now: number, format: OutputFormat, showLabels: boolean): string {
+  const shown = shownColumns(NODE_COLUMNS, format);
+  const header = shown(NODE_COLUMNS.map((c) => c.name));
+  const row = shown(nodeCells(view, now));
   if (showLabels) {
     header.push('LABELS');
-    row.push(formatLabels(n.view.labels));
+    row.push(formatLabels(view.node.view.labels));
   }
   return formatTable(header, [row]);
 }

@@ -14,7 +14,7 @@ import { registryKey, updateRegistry } from '../../state/object-registry.js';
 import { renderIssue } from '../../manifest/issues.js';
 import { withFileLock, writeFileAtomic } from '../../state/atomic-file.js';
 import { CliError, notFound } from '../errors.js';
-import { formatCliError } from '../../lib/errors.js';
+import { AlreadyExistsError, formatCliError, InvalidObjectError } from '../../lib/errors.js';
 import { resolveResource, splitTypeName } from '../resources.js';
 import { readAgentStatus } from '../../state/agent-status.js';
 import { requestSocket } from '../../api/client.js';
@@ -64,8 +64,8 @@ async function loadInput(ctx: Context, files: string[], verb: string): Promise<L
 }
 
 /** The document's own text (comments kept), without its `---` marker; List items are re-serialized. */
-async function documentText(src: DaemonSetSource): Promise<string> {
-  const text = await fsp.readFile(src.path, 'utf8');
+async function documentText(src: DaemonSetSource, given?: string): Promise<string> {
+  const text = given ?? await fsp.readFile(src.path, 'utf8');
   const parsed = parseManifestText(text, src.file);
   const doc = parsed.docs[src.docIndex];
   if (!doc) throw new CliError(`${src.file}: document ${src.docIndex} vanished while reading`);
@@ -111,18 +111,26 @@ async function create(ctx: Context, files: string[]): Promise<number> {
     const store = await loadStore(ctx);
     let exit = 0;
     for (const d of input) {
-      const existing = findStored(store, d.ds.metadata.namespace ?? 'default', d.ds.metadata.name);
-      if (existing) {
-        ctx.io.err(`Error from server (AlreadyExists): daemonsets.apps "${d.ds.metadata.name}" already exists (${existing.file}:${existing.line})\n`);
+      try {
+        await createOne(ctx, store, d);
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        ctx.io.err(`Error from server (AlreadyExists): ${err.message}\n`);
         exit = 1;
         continue;
       }
-      await writeNew(ctx, d);
-      await recordCreated(ctx, [d]);
       ctx.io.out(`daemonset.apps/${d.ds.metadata.name} created\n`);
     }
     return exit;
   });
+}
+
+/** `text`: the input document when it comes from no file (the API's request body). */
+async function createOne(ctx: Context, store: LoadResult, d: LoadedDaemonSet, text?: string): Promise<void> {
+  const existing = findStored(store, d.ds.metadata.namespace ?? 'default', d.ds.metadata.name);
+  if (existing) throw new AlreadyExistsError(`daemonsets.apps "${d.ds.metadata.name}" already exists (${existing.file}:${existing.line})`);
+  await writeNew(ctx, d, text);
+  await recordCreated(ctx, [d]);
 }
 
 export async function runApply(ctx: Context, files: string[]): Promise<number> {
@@ -133,23 +141,46 @@ async function apply(ctx: Context, files: string[]): Promise<number> {
   const input = await loadInput(ctx, files, 'apply');
   return locked(ctx, async () => {
     const store = await loadStore(ctx);
-    for (const d of input) {
-      const ns = d.ds.metadata.namespace ?? 'default';
-      const current = store.daemonSets.find((x) => id(x) === id(d));
-      const existing = findStored(store, ns, d.ds.metadata.name);
-      // Also for DaemonSets an operator dropped in by hand: from now on their AGE survives rewrites.
-      await recordCreated(ctx, [d]);
-      if (!existing) {
-        await writeNew(ctx, d);
-        ctx.io.out(`daemonset.apps/${d.ds.metadata.name} created\n`);
-      } else if (current && isDeepStrictEqual(current.ds, d.ds)) {
-        ctx.io.out(`daemonset.apps/${d.ds.metadata.name} unchanged\n`);
-      } else {
-        await replaceDocument(existing, await documentText(d.source));
-        ctx.io.out(`daemonset.apps/${d.ds.metadata.name} configured\n`);
-      }
-    }
+    for (const d of input) ctx.io.out(`daemonset.apps/${d.ds.metadata.name} ${await applyOne(ctx, store, d)}\n`);
     return 0;
+  });
+}
+
+type ApplyResult = 'created' | 'configured' | 'unchanged';
+
+async function applyOne(ctx: Context, store: LoadResult, d: LoadedDaemonSet, text?: string): Promise<ApplyResult> {
+  const current = store.daemonSets.find((x) => id(x) === id(d));
+  const existing = findStored(store, d.ds.metadata.namespace ?? 'default', d.ds.metadata.name);
+  // Also for DaemonSets an operator dropped in by hand: from now on their AGE survives rewrites.
+  await recordCreated(ctx, [d]);
+  if (!existing) {
+    await writeNew(ctx, d, text);
+    return 'created';
+  }
+  if (current && isDeepStrictEqual(current.ds, d.ds)) return 'unchanged';
+  await replaceDocument(existing, await documentText(d.source, text));
+  return 'configured';
+}
+
+/**
+ * The API's POST (create) and PUT (replace): one DaemonSet as YAML text, stored exactly as
+ * `hostds create|apply -f` would store it from a file.
+ */
+export async function storeDaemonSetText(ctx: Context, text: string, mode: 'create' | 'replace'): Promise<ApplyResult> {
+  const load = loadManifestText(text, { file: '<request>', path: '<request>', birthtimeMs: 0 });
+  const errors = load.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0 || load.daemonSets.length !== 1) {
+    throw new InvalidObjectError(errors.length > 0 ? errors.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`) : ['the request holds no DaemonSet']);
+  }
+  const d = load.daemonSets[0]!;
+  return locked(ctx, async () => {
+    const store = await loadStore(ctx);
+    if (mode === 'create') {
+      await createOne(ctx, store, d, text);
+      return 'created';
+    }
+    if (!findStored(store, d.ds.metadata.namespace ?? 'default', d.ds.metadata.name)) throw notFound('daemonsets.apps', d.ds.metadata.name);
+    return applyOne(ctx, store, d, text);
   });
 }
 
@@ -159,11 +190,11 @@ function findStored(store: LoadResult, ns: string, name: string): DaemonSetSourc
   return store.rejected.find((r) => r.namespace === ns && r.name === name)?.source;
 }
 
-async function writeNew(ctx: Context, d: LoadedDaemonSet): Promise<void> {
+async function writeNew(ctx: Context, d: LoadedDaemonSet, text?: string): Promise<void> {
   const target = join(ctx.paths.manifestsDir, storeFileName(d.ds.metadata.namespace ?? 'default', d.ds.metadata.name));
   const taken = await fsp.stat(target).then(() => true, () => false);
   if (taken) throw new CliError(`${target} already exists and holds something else; move it away or use apply`);
-  await writeFileAtomic(target, await documentText(d.source), { mode: 0o644 });
+  await writeFileAtomic(target, await documentText(d.source, text), { mode: 0o644 });
 }
 
 /**
@@ -247,16 +278,26 @@ async function remove(ctx: Context, args: string[], files: string[], opts: { nam
   return locked(ctx, async () => {
     let exit = 0;
     for (const t of targets) {
-      const src = findStored(await loadStore(ctx), t.ns, t.name);
-      if (!src) {
+      if (!(await deleteStored(ctx, t.ns, t.name))) {
         ctx.io.err(formatCliError(notFound('daemonsets.apps', t.name)) + '\n');
         exit = 1;
         continue;
       }
-      await replaceDocument(src, undefined);
-      await updateRegistry(ctx.paths.stateDir, { deleted: [registryKey(t.ns, t.name)] }, new Date(ctx.now));
       ctx.io.out(`daemonset.apps "${t.name}" deleted\n`);
     }
     return exit;
   });
+}
+
+async function deleteStored(ctx: Context, ns: string, name: string): Promise<boolean> {
+  const src = findStored(await loadStore(ctx), ns, name);
+  if (!src) return false;
+  await replaceDocument(src, undefined);
+  await updateRegistry(ctx.paths.stateDir, { deleted: [registryKey(ns, name)] }, new Date(ctx.now));
+  return true;
+}
+
+/** The API's DELETE of a DaemonSet: `hostds delete ds NAME`. */
+export async function deleteDaemonSet(ctx: Context, ns: string, name: string): Promise<void> {
+  if (!(await locked(ctx, () => deleteStored(ctx, ns, name)))) throw notFound('daemonsets.apps', name);
 }

@@ -1,7 +1,7 @@
 // `hostds label|taint|cordon|uncordon`: kubectl's node edits on this host's node.yaml, each a
 // locked read-modify-write so concurrent callers (Ansible forks, scripts) never lose a change.
 import type { Context } from '../context.js';
-import { applyCordon, applyLabels, applyTaints, checkNodeName, parseLabelArgs, parseTaintArgs, splitEditArgs } from '../../host/node-edit.js';
+import { applyCordon, applyLabels, applyTaints, checkNodeName, parseLabelArgs, parseTaintArgs, splitEditArgs, type LabelChange } from '../../host/node-edit.js';
 import { updateNodeFile, type NodeFileState } from '../../host/node-file.js';
 import { isBuiltinLabel } from '../../host/builtin-labels.js';
 import { UsageError } from '../../lib/errors.js';
@@ -22,13 +22,18 @@ async function update(ctx: Context, mutate: (n: NodeFileState) => NodeFileState 
   await updateNodeFile(ctx.paths.nodeFile, mutate, { nodeName: ctx.nodeName });
 }
 
+/** kubernetes.io/hostname, os and arch describe the host: neither `label` nor the API may change them. */
+export function assertUserLabels(change: LabelChange): void {
+  for (const key of [...Object.keys(change.set), ...change.remove]) {
+    if (isBuiltinLabel(key)) throw new UsageError(`label "${key}" is set by hostds from this host and cannot be changed`);
+  }
+}
+
 export async function runLabel(ctx: Context, args: string[], overwrite: boolean): Promise<number> {
   const { resources, edits } = splitEditArgs(args, 'label');
   const names = nodeNames(resources, ctx);
   const change = parseLabelArgs(edits);
-  for (const key of [...Object.keys(change.set), ...change.remove]) {
-    if (isBuiltinLabel(key)) throw new UsageError(`label "${key}" is set by hostds from this host and cannot be changed`);
-  }
+  assertUserLabels(change);
   for (const name of names) {
     let operation = '';
     await update(ctx, (node) => {

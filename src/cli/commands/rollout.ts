@@ -332,6 +332,23 @@ async function rolloutRestart(ctx: Context, ns: string, name: string): Promise<n
 type Edit = (doc: Document.Parsed, base: (string | number)[]) => void;
 
 /**
+ * The API's PATCH and `rollout undo|restart` through it: one edit of the DaemonSet's document, with
+ * the same lock, revision record and checks as `hostds rollout undo|restart`.
+ */
+export async function editDaemonSet(ctx: Context, ns: string, name: string, edit: Edit, verify: (ds: DaemonSet) => boolean): Promise<void> {
+  await locked(ctx, async () => {
+    const h = await loadHistory(ctx, await loadManifestDir(ctx.paths.manifestsDir), ns, name);
+    await rewriteDaemonSet(ctx, h, ns, name, edit, verify);
+  });
+}
+
+/** The stored revisions as ControllerRevisions, for `kubectl rollout history|undo` over the API. */
+export async function revisionObjects(ctx: Context, manifests: LoadResult, ns: string, name: string): Promise<Record<string, unknown>[]> {
+  const { revisions } = await loadHistory(ctx, manifests, ns, name);
+  return revisions.map((r) => revisionObject(ns, name, r));
+}
+
+/**
  * Edits the DaemonSet's own document with the yaml Document API (its comments survive) and splices
  * it back between the untouched bytes of the other documents. The result must load with the
  * DaemonSet valid and `verify` true, or nothing is written.
