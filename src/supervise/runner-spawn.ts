@@ -135,7 +135,8 @@ function toSpawnError(spec: StartSpec, code: string | undefined, cause: unknown)
     if (spec.cwd !== undefined && !isDirectory(spec.cwd)) {
       return new SpawnError('not-found', `working directory ${spec.cwd} not found (for ${command})`, { cause });
     }
-    const where = command.includes('/') ? '' : ` in PATH ${JSON.stringify(spec.env.PATH ?? '')}`;
+    // The kubelet's words: the PATH itself is an env value, and env values never reach logs or events.
+    const where = command.includes('/') ? '' : ' in $PATH';
     return new SpawnError('not-found', `executable ${shown} not found${where}`, { cause });
   }
   if (code === 'EACCES' || code === 'ENOEXEC') {

@@ -13,6 +13,8 @@ const KNOWN_LICENSES = {
   MIT: { dep5: 'Expat', phrases: ['permission is hereby granted free of charge to any person obtaining a copy', 'the above copyright notice and this permission notice shall be included'] },
   ISC: { dep5: 'ISC', phrases: ['permission to use copy modify and or distribute this software for any purpose'] },
   'BSD-3-Clause': { dep5: 'BSD-3-clause', phrases: ['redistribution and use in source and binary forms with or without modification are permitted', 'neither the name of'] },
+  // Its text is Debian's own /usr/share/common-licenses/Apache-2.0 (APACHE_PARAGRAPH), as for hostds.
+  'Apache-2.0': { dep5: 'Apache-2.0', phrases: ['apache license version 2 0', 'terms and conditions for use reproduction and distribution'] },
 };
 
 const APACHE_PARAGRAPH = `License: Apache-2.0
@@ -64,7 +66,8 @@ function findLicenseFile(dir) {
 /** Copyright lines of a license file ("Copyright (c) 2016 A" → "2016 A"), else the package.json author. */
 function copyrightHolders(licenseText, pkg) {
   const lines = licenseText.split('\n').map((l) => l.trim())
-    .filter((l) => /^copyright\b/i.test(l) && !/copyright (notice|holder|owner)/i.test(l))
+    // The Apache license's appendix is a template: "Copyright [yyyy] [name of copyright owner]".
+    .filter((l) => /^copyright\b/i.test(l) && !/copyright (notice|holder|owner|license)/i.test(l) && !l.includes('[yyyy]'))
     .map((l) => l.replace(/^copyright\s*(\(c\)|©)?\s*/i, '').trim())
     .filter((l) => l !== '');
   if (lines.length > 0) return [...new Set(lines)];
@@ -110,7 +113,7 @@ export function renderCopyright({ packages, licensesDir, bundleDir }) {
     ...packages.map((p) => [`Files: ${p.dir}/*`, field('Copyright', p.holders), `License: ${p.license}`,
       `Comment: ${p.name} ${p.version}, bundled into ${bundleDir}`].join('\n')),
     APACHE_PARAGRAPH,
-    ...[...new Set(packages.map((p) => p.license))].sort().map((l) => licenseParagraph(l, licensesDir)),
+    ...[...new Set(packages.map((p) => p.license))].filter((l) => l !== 'Apache-2.0').sort().map((l) => licenseParagraph(l, licensesDir)),
   ];
   return `${paragraphs.join('\n\n')}\n`;
 }
