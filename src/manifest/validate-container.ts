@@ -161,8 +161,8 @@ function validateContainerHooks(c: Field, kind: ContainerKind): void {
 function validateSecurityContext(sc: Field): void {
   if (!sc.map()) return;
   sc.checkKnown(KNOWN.securityContext);
-  sc.get('runAsUser').nonNegativeInt();
-  sc.get('runAsGroup').nonNegativeInt();
+  numericId(sc.get('runAsUser'), 'user');
+  numericId(sc.get('runAsGroup'), 'group');
   sc.get('runAsNonRoot').bool();
   sc.get('readOnlyRootFilesystem').bool();
   sc.get('procMount').str();
@@ -178,6 +178,19 @@ function validateSecurityContext(sc: Field): void {
     caps.get('drop').strings();
   }
   warnIgnoredSecurity(sc);
+}
+
+/**
+ * runAsUser, runAsGroup: ids only, as in Kubernetes. A name is the likeliest mistake on a host
+ * (`runAsUser: nobody`), so say how to get its id rather than only "expected an integer".
+ */
+export function numericId(f: Field, kind: 'user' | 'group'): void {
+  if (typeof f.value === 'string' && f.value.trim() !== '' && !/^\d+$/.test(f.value.trim())) {
+    f.error('invalid-type', `expected a numeric ${kind} id, got the name ${JSON.stringify(f.value)}: securityContext takes ids, as in Kubernetes; ` +
+      `write the ${kind}'s id (on the host: ${kind === 'user' ? `id -u ${f.value}` : `getent group ${f.value}`})`);
+    return;
+  }
+  f.nonNegativeInt();
 }
 
 export function warnIgnoredSecurity(sc: Field): void {

@@ -3,7 +3,7 @@
 import { isDNS1123Subdomain } from './k8s-names.js';
 import { CLUSTER_ONLY_POD_FIELDS, KNOWN } from './known-fields.js';
 import { msg, type Field } from './shape.js';
-import { validateContainer, warnIgnoredSecurity, type ContainerKind } from './validate-container.js';
+import { numericId, validateContainer, warnIgnoredSecurity, type ContainerKind } from './validate-container.js';
 import { reportNameErrors } from './validate-meta.js';
 import { validateAffinity, validateNodeSelectorMap, validateTolerations } from './validate-scheduling.js';
 import { validateVolumes, warnUnsupportedVolumes, type VolumeInfo } from './validate-volumes.js';
@@ -85,8 +85,8 @@ function validateHostNamespaces(spec: Field): void {
 function validatePodSecurityContext(sc: Field): void {
   if (!sc.map()) return;
   sc.checkKnown(KNOWN.podSecurityContext);
-  sc.get('runAsUser').nonNegativeInt();
-  sc.get('runAsGroup').nonNegativeInt();
+  numericId(sc.get('runAsUser'), 'user');
+  numericId(sc.get('runAsGroup'), 'group');
   sc.get('runAsNonRoot').bool();
   sc.get('fsGroup').nonNegativeInt();
   for (const g of sc.get('supplementalGroups').items()) g.nonNegativeInt();

@@ -48,6 +48,9 @@ const CONTAINERS: IssueRow[] = [
   { name: 'port name', mutate: (ds) => { ctr(ds).ports = [{ containerPort: 53, name: 'dns_udp' }]; }, code: 'invalid-name', path: 'spec.template.spec.containers[0].ports[0].name', message: 'must contain only alpha-numeric characters' },
   { name: 'allowPrivilegeEscalation false with privileged', mutate: (ds) => { ctr(ds).securityContext = { privileged: true, allowPrivilegeEscalation: false }; }, code: 'invalid-value', path: 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true' },
   { name: 'runAsUser negative', mutate: (ds) => { ctr(ds).securityContext = { runAsUser: -1 }; }, code: 'invalid-value', path: 'spec.template.spec.containers[0].securityContext.runAsUser', message: 'must be greater than or equal to 0' },
+  { name: 'runAsUser as a user name', mutate: (ds) => { ctr(ds).securityContext = { runAsUser: 'nobody' }; }, code: 'invalid-type', path: 'spec.template.spec.containers[0].securityContext.runAsUser', message: 'expected a numeric user id, got the name "nobody": securityContext takes ids, as in Kubernetes; write the user\'s id (on the host: id -u nobody)' },
+  { name: 'pod runAsGroup as a group name', mutate: (ds) => { pod(ds).securityContext = { runAsGroup: 'adm' }; }, code: 'invalid-type', path: 'spec.template.spec.securityContext.runAsGroup', message: 'getent group adm' },
+  { name: 'runAsUser as a quoted number', mutate: (ds) => { ctr(ds).securityContext = { runAsUser: '1000' }; }, code: 'invalid-type', path: 'spec.template.spec.containers[0].securityContext.runAsUser', message: 'expected an integer' },
 ];
 
 describe('containers', () => {
