@@ -20,10 +20,11 @@ function attach(rec: ContainerRecord, p: MarkedProcess): void {
 }
 
 export async function adoptProcesses(runner: ProcessRunner, rootId: string, recorded: PodRecord[],
-  lastGood: Readonly<Record<string, LastGood>>, nowIso: string): Promise<AdoptResult> {
+  lastGood: Readonly<Record<string, LastGood>>, nowIso: string, scan?: ReturnType<ProcessRunner['findMarked']>): Promise<AdoptResult> {
   const pods = recorded.map((p) => structuredClone(p));
   const result: AdoptResult = { pods, adopted: 0, lost: 0, rebuilt: 0 };
-  const marked = await runner.findMarked(rootId);
+  // `scan`: the /proc scan, started earlier by the caller so that it overlaps other start-up work.
+  const marked = await (scan ?? runner.findMarked(rootId));
   const byUid = new Map(pods.map((p) => [p.uid, p]));
   for (const p of marked) {
     let pod = byUid.get(p.marker.podUid);

@@ -121,6 +121,9 @@ export class Agent {
   constructor(readonly ctx: Context, private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
     this.nodeStatus = new NodeStatusTracker(() => this.clock.now());
+    // The CLI has just parsed and checked this text (a refused or invalid config never gets here):
+    // the first pass need not parse it again (see reloadConfig).
+    if (ctx.configIssues.every((i) => i.severity !== 'error')) this.configSeen = `\0${ctx.configText ?? '\0'}`;
   }
 
   get log(): Logger {
@@ -154,18 +157,25 @@ export class Agent {
     const loaded = await loadState(paths.stateDir);
     if (loaded.problem) this.log.warn({ problem: loaded.problem }, 'starting from an empty state; daemons are found by their markers');
     this.state = loaded.state;
-    const facts = await readHostFacts();
-    const hostIP = facts.internalIP ?? '127.0.0.1';
-    // Conditions before the first pass: a host under pressure must not start what it would refuse.
-    await Promise.all([
-      this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts')),
-      this.measureConditions(false),
-      // Before the first pass, so that the histogram has it; in parallel, so it delays nothing.
-      this.startMetrics(),
+    // Everything before the first pass at once: the manifests are parsed on the main thread while
+    // the thread pool reads /proc (markers), /sys and statfs for the rest (docs/benchmarks.md).
+    const marked = this.opts.runner.findMarked(this.rootId);
+    marked.catch(() => undefined); // awaited by adoptProcesses below
+    const [facts, , manifests, files] = await Promise.all([
+      readHostFacts(),
+      // Conditions before the first pass: a host under pressure must not start what it would refuse.
+      Promise.all([
+        this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts')),
+        this.measureConditions(false),
+        // Before the first pass, so that the histogram has it; in parallel, so it delays nothing.
+        this.startMetrics(),
+      ]),
+      loadManifestDir(paths.manifestsDir, undefined, this.manifestCache),
+      listManifestFiles(paths.manifestsDir),
     ]);
-    const manifests = await loadManifestDir(paths.manifestsDir, undefined, this.manifestCache);
-    const effective = computeEffective(manifests, this.state.lastGood, new Set(await listManifestFiles(paths.manifestsDir)));
-    const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()));
+    const hostIP = facts.internalIP ?? '127.0.0.1';
+    const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
+    const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()), marked);
     this.state.pods = adopted.pods;
     this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
     const cgroups = new CgroupManager(() => ({ root: this.ctx.config.cgroupRoot, mountPoint: this.ctx.config.cgroupMountPoint }), this.log);

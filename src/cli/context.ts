@@ -26,6 +26,8 @@ export interface Context {
   paths: Paths;
   config: ResolvedConfig;
   configIssues: ManifestIssue[];
+  /** The text `config` was parsed from (undefined: no file), so the agent need not parse it again. */
+  configText?: string;
   nodeName: string;
   output: string | undefined;
   /** Wall-clock ms; read once so every AGE in one output agrees. */
@@ -36,7 +38,7 @@ export interface Context {
 /** `lenientConfig`: keep going with defaults on a bad config (validate lists its issues instead). */
 export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env, lenientConfig = false): Promise<Context> {
   const paths = resolvePaths(opts.root ?? (env['HOSTDS_ROOT'] || undefined), opts.config);
-  const { config, issues } = await loadConfig(paths.config, opts.config !== undefined);
+  const { config, issues, text } = await loadConfig(paths.config, opts.config !== undefined);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 && !lenientConfig) {
     const e = errors[0]!;
@@ -44,10 +46,10 @@ export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.Proc
       (errors.length > 1 ? ` (and ${errors.length - 1} more; run \`hostds validate\` to list them)` : ''));
   }
   const nodeName = resolveNodeName(opts.nodeName, errors.length > 0 ? undefined : config.nodeName);
-  return { paths, config, configIssues: issues, nodeName, output: opts.output, now: Date.now(), io };
+  return { paths, config, configIssues: issues, ...(text === undefined ? {} : { configText: text }), nodeName, output: opts.output, now: Date.now(), io };
 }
 
-async function loadConfig(path: string, explicit: boolean): Promise<{ config: ResolvedConfig; issues: ManifestIssue[] }> {
+async function loadConfig(path: string, explicit: boolean): Promise<{ config: ResolvedConfig; issues: ManifestIssue[]; text?: string }> {
   let text: string;
   try {
     text = await fsp.readFile(path, 'utf8');
@@ -61,7 +63,7 @@ async function loadConfig(path: string, explicit: boolean): Promise<{ config: Re
   const { parseConfigText } = await import('../config/config.js');
   const result = parseConfigText(text, path);
   setStrictModes(result.config.strictModes);
-  return result;
+  return { ...result, text };
 }
 
 /** Why config.yaml must not be used (another user could change it), under root; else undefined. */
