@@ -113,4 +113,19 @@ describe('agent robustness', () => {
     for (const r of results) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/already running for this root/);
     await (ok[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startAgent>>>).value.stop();
   });
+
+  test('a second SIGINT during shutdown (Ctrl-C twice, or npm and the agent both told) does not cut the stop short', async () => {
+    // The daemon takes a moment to stop, so the second signal lands while the agent is stopping it.
+    const root = await prepareRoot({ 'ig.yaml': fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 2') });
+    const agent = await startAgent(root, ['--stop-daemons-on-exit']);
+    await waitForRunning(root, 1);
+    const pid = Object.values(await statePids(root))[0]!;
+    const exited = agent.stop('SIGINT');
+    await waitFor(() => agent.output().includes('"agent stopping"'), 5000, 'the shutdown to begin');
+    agent.child.kill('SIGINT');
+    agent.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(agent.output()).toContain('already stopping');
+    expect(await isAlive(pid)).toBe(false);
+  }, 20_000);
 });

@@ -28,8 +28,18 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   await agent.start();
   // SIGHUP re-reads everything, host facts included (a systemd ExecReload); it never stops the daemons.
   process.on('SIGHUP', () => void agent.reload());
+  // Handlers stay for the whole shutdown: a second signal (Ctrl-C reaches both `npm start` and the
+  // agent; an impatient operator presses it twice) must not kill the agent halfway through
+  // stopping its daemons.
+  let stopping = false;
   const signal = await new Promise<string>((resolve) => {
-    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+    for (const s of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(s, () => {
+        if (stopping) { log.warn({ signal: s }, 'already stopping; the daemons are being stopped'); return; }
+        stopping = true;
+        resolve(s);
+      });
+    }
   });
   try {
     await agent.shutdown(signal);
