@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from '../agent/agent.js';
 import { buildLiveView, type HostView } from '../cli/view.js';
+import { nodeObject } from '../cli/objects.js';
 import { AlreadyExistsError, InvalidObjectError, NodeEditError, NotFoundError, UsageError } from '../lib/errors.js';
 import { CliError } from '../cli/errors.js';
 import { containerLogPath, followLog, previousLogPath, readLog } from '../observe/log-files.js';
@@ -77,6 +78,8 @@ export class KubeApi {
       }
       const doc = discovery(parts);
       if (doc) return req.method === 'GET' ? { code: 200, body: doc } : methodNotAllowed(req);
+      const lease = parts.join('/').match(/^apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-node-lease\/leases\/([^/]+)$/);
+      if (lease && req.method === 'GET') return await this.nodeLease(lease[1]!);
       const route = parseRoute(parts);
       if (!route) return { code: 404, body: status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.url.pathname})`) };
       if (req.method === 'GET') return await this.read(req, route);
@@ -84,6 +87,23 @@ export class KubeApi {
     } catch (err) {
       return errorReply(err);
     }
+  }
+
+  /**
+   * The node's Lease, as the kubelet renews it (`kubectl describe node` shows it): held by the node,
+   * renewed at the agent's last condition heartbeat.
+   */
+  private async nodeLease(name: string): Promise<Reply> {
+    const { view } = await this.view();
+    const node = nodeObject(view) as { metadata: Json; status: { conditions?: { type: string; lastHeartbeatTime?: string }[] } };
+    const heartbeat = node.status.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+    if (name !== view.node.view.name || !view.agent.running || heartbeat === undefined) {
+      return { code: 404, body: status(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`) };
+    }
+    return { code: 200, body: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1',
+      metadata: { name, namespace: 'kube-node-lease', creationTimestamp: node.metadata['creationTimestamp'] },
+      // The kubelet's lease: 40 s, renewed every 10 s (nodeStatusUpdateFrequency here).
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: heartbeat.replace(/(\.\d+)?Z$/, '.000000Z') } } };
   }
 
   /** Items of a route in its namespace, after selectors; `undefined` name lists. */

@@ -111,6 +111,9 @@ describe.runIf(KUBECTL !== '')(`kubectl against the agent's API${KUBECTL ? '' : 
     r = await k('describe', 'node', 'h1');
     expect(r.stdout).toMatch(/^Taints:\s+node\.kubernetes\.io\/unschedulable:NoSchedule$/m);
     expect(r.stdout).toMatch(/^Unschedulable:\s+true$/m);
+    // The node's Lease, renewed at the agent's heartbeat, as the kubelet's.
+    expect(r.stdout).toMatch(/^Lease:\n\s+HolderIdentity:\s+h1\n\s+AcquireTime:\s+<unset>\n\s+RenewTime:\s+\w{3}, \d{2} \w{3} \d{4}/m);
+    expect(r.stdout + r.stderr).not.toContain('Failed to get lease');
     expect(await k('rollout', 'status', 'ds/ssd-monitor', '--timeout=30s')).toMatchObject({ code: 0, stdout: 'daemon set "ssd-monitor" successfully rolled out\n' });
 
     expect(await k('delete', 'ds', 'ssd-monitor')).toMatchObject({ code: 0, stdout: 'daemonset.apps "ssd-monitor" deleted\n' });
