@@ -163,8 +163,9 @@ describe.skipIf(!asRoot)('a daemon writes as fast as it can', () => {
     const root = await prepareRoot({ 'flood.yaml': ds }, 'logs: {maxSize: 1Mi, maxFiles: 3}\n');
     const logDir = join(root, 'var/log/hostds');
     await mkdir(logDir, { recursive: true });
-    // A small tmpfs: without the bound the flood fills it in well under a second (then yes dies of ENOSPC).
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'hostds-flood', logDir]);
+    // A tmpfs of its own: without the bound the flood fills it in about a second (then yes dies of ENOSPC).
+    const fsBytes = 1024 * 2 ** 20;
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${fsBytes}`, 'hostds-flood', logDir]);
     try {
       const agent = await startAgent(root);
       const cpu = async (): Promise<number> => {
@@ -189,15 +190,21 @@ describe.skipIf(!asRoot)('a daemon writes as fast as it can', () => {
       const used = (await cpu()) - c0;
       const wall = performance.now() - t0;
       expect(answered).toBe(3);
-      // Rotation bounds: 3 files of 1 MiB, plus what the writer adds in the ~10 ms between two looks
-      // and during a copy. Generous, and far below the 256 MiB the flood reaches unbounded.
-      expect(maxUsed / 2 ** 20, 'MiB used on the log filesystem at most').toBeLessThan(64);
+      // While it floods, the logs exceed 3 x 1 MiB by what the writer adds before the agent looks
+      // again: GB/s times ~10 ms alone, times tens of ms on a loaded machine (150 MiB seen with the
+      // whole suite running). The property is that this never approaches a full disk.
+      expect(maxUsed, `bytes used on the log filesystem at most (${(maxUsed / 2 ** 20).toFixed(0)} MiB)`).toBeLessThan(fsBytes / 2);
       // Still the same process: it never hit ENOSPC.
       expect((await liveByDs(root))['default/flood']).toBe(1);
       expect(used / 100, `agent CPU over ${(wall / 1000).toFixed(1)} s`).toBeLessThan(0.8 * wall / 1000);
       // Said once, not per truncation.
       const r = await runCli(['describe', 'pods'], { root });
       expect(r.stdout).toMatch(/Warning\s+LogFlood\s.*writes its log faster than it can be rotated/);
+      // Once the writer pauses, what is left settles within the rotation bounds: 3 files of 1 MiB
+      // (plus line-time indexes and tmpfs rounding).
+      const [yes] = (await listMarkedProcesses(rootIdOf(root))).filter((p) => p.marker.daemonSet === 'default/flood');
+      process.kill(yes!.pid, 'SIGSTOP');
+      await waitFor(async () => { const st = await statfs(logDir); return (st.blocks - st.bfree) * st.bsize <= 4 * 2 ** 20; }, 15_000, 'the logs within 3 x 1 MiB');
       await agent.stop();
     } finally {
       await killDaemons(root);
