@@ -694,7 +694,8 @@ export class Agent {
    * Copy-truncate once a log reaches logs.maxSize: on the interval, and at once when the log-time
    * recorder sees it pass the limit. A log that passes it again within a second of its last copy is
    * emptied without a copy, so a daemon writing at disk speed costs one copy a second and the disk
-   * stays within maxSize x maxFiles plus what it writes in ~10 ms (test/integration/agent-hostile).
+   * stays within maxSize x maxFiles plus what it writes until the agent looks again (~10 ms idle,
+   * longer on a loaded host; test/integration/agent-hostile).
    */
   private async rotateLog(path: string): Promise<void> {
     if (this.rotatingLogs.has(path) || this.closed) return;
