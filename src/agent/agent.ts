@@ -716,9 +716,13 @@ export class Agent {
   private warnFlood(path: string, now: number): void {
     if (now - (this.floodWarnedAt.get(path) ?? -Infinity) < 60_000) return;
     this.floodWarnedAt.set(path, now);
-    const pod = this.state.pods.find((p) => [...p.initContainers, ...p.containers].some((c) => containerLogPath(this.ctx.paths.logDir, p.name, c.name) === path));
-    const container = pod && [...pod.initContainers, ...pod.containers].find((c) => containerLogPath(this.ctx.paths.logDir, pod.name, c.name) === path);
-    const message = `container ${container?.name ?? '?'} writes its log faster than it can be rotated (logs.maxSize ${this.ctx.config.logs.maxSize}); output beyond the limit is being dropped`;
+    let pod: PodRecord | undefined;
+    let container: string | undefined;
+    for (const p of this.state.pods) {
+      container = [...p.initContainers, ...p.containers].find((c) => containerLogPath(this.ctx.paths.logDir, p.name, c.name) === path)?.name;
+      if (container !== undefined) { pod = p; break; }
+    }
+    const message = `container ${container ?? '?'} writes its log faster than it can be rotated (logs.maxSize ${this.ctx.config.logs.maxSize}); output beyond the limit is being dropped`;
     this.log.warn({ pod: pod?.name, path }, message);
     if (pod) this.event({ type: 'Warning', reason: 'LogFlood', message, involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name } });
   }

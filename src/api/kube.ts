@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from '../agent/agent.js';
 import { buildLiveView, type HostView } from '../cli/view.js';
-import { nodeObject } from '../cli/objects.js';
+import { k8sTime, nodeConditions } from '../cli/objects.js';
 import { AlreadyExistsError, InvalidObjectError, NodeEditError, NotFoundError, UsageError } from '../lib/errors.js';
 import { CliError } from '../cli/errors.js';
 import { containerLogPath, followLog, previousLogPath, readLog } from '../observe/log-files.js';
@@ -95,13 +95,12 @@ export class KubeApi {
    */
   private async nodeLease(name: string): Promise<Reply> {
     const { view } = await this.view();
-    const node = nodeObject(view) as { metadata: Json; status: { conditions?: { type: string; lastHeartbeatTime?: string }[] } };
-    const heartbeat = node.status.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+    const heartbeat = nodeConditions(view).find((c) => c.type === 'Ready')?.lastHeartbeatTime;
     if (name !== view.node.view.name || !view.agent.running || heartbeat === undefined) {
       return { code: 404, body: status(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`) };
     }
     return { code: 200, body: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1',
-      metadata: { name, namespace: 'kube-node-lease', creationTimestamp: node.metadata['creationTimestamp'] },
+      metadata: { name, namespace: 'kube-node-lease', creationTimestamp: k8sTime(view.node.creationTimestampMs) },
       // The kubelet's lease: 40 s, renewed every 10 s (nodeStatusUpdateFrequency here).
       spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: heartbeat.replace(/(\.\d+)?Z$/, '.000000Z') } } };
   }

@@ -99,11 +99,15 @@ export async function rotateIfNeeded(path: string, options: RotateOptions): Prom
       await rm(`${path}.1`, { force: true });
     });
   }
-  await truncate(path, 0);
-  // The live file starts over, so do its line times (see log-times.ts).
-  await rm(`${path}.times`, { force: true });
+  await startOver(path);
   if (copyError !== undefined) throw copyError;
   return true;
+}
+
+/** Empties the live file; its line times (see log-times.ts) go with its content. */
+async function startOver(path: string): Promise<void> {
+  await truncate(path, 0);
+  await rm(`${path}.times`, { force: true });
 }
 
 /** The last `maxBytes` of `from` (as it is now) into a new `to`. */
@@ -136,8 +140,7 @@ async function copyTail(from: string, to: string, maxBytes: number): Promise<voi
 export async function dropIfNeeded(path: string, maxBytes: number): Promise<boolean> {
   const size = await sizeOf(path);
   if (size === undefined || size < maxBytes) return false;
-  await truncate(path, 0);
-  await rm(`${path}.times`, { force: true });
+  await startOver(path);
   return true;
 }
 
