@@ -4,10 +4,12 @@
 import { describe, expect, test } from 'vitest';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeRoot, manifestPath, runCli, writeManifest } from '../helpers/cli.js';
-import { fixtureDs, prepareRoot, isAlive, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
+import { spawn } from 'node:child_process';
+import { BIN, makeRoot, manifestPath, NODE, REPO, runCli, writeManifest } from '../helpers/cli.js';
+import { fixtureDs, prepareRoot, isAlive, killDaemons, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
 import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/net.js';
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,4 +130,36 @@ describe('agent robustness', () => {
     expect(agent.output()).toContain('already stopping');
     expect(await isAlive(pid)).toBe(false);
   }, 20_000);
+  test('SIGTERM while the agent is still starting its daemons: start-up completes, then every daemon is stopped', async () => {
+    // 60 daemons, so that the signal sent when the first one appears lands among the starts, and an
+    // HTTPS API (its first start makes a certificate with openssl) after them. Before the handlers
+    // were installed ahead of start-up, the signal's default action killed the agent and left the
+    // daemons running despite --stop-daemons-on-exit.
+    const sleepDs = (i: number): string => ['apiVersion: apps/v1', 'kind: DaemonSet', `metadata: {name: s${i}}`, 'spec:',
+      `  selector: {matchLabels: {app: s${i}}}`, '  template:', `    metadata: {labels: {app: s${i}}}`, '    spec:',
+      '      containers:', '      - name: main', '        image: none', `        command: ["/bin/sleep", "1000${i}"]`, ''].join('\n');
+    const root = await prepareRoot(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`s${i}.yaml`, sleepDs(i)])), `api: {address: "127.0.0.1:${await freePort()}"}\n`);
+    const child = spawn(process.execPath, [BIN, '--root', root, '--node-name', NODE, 'agent', '--stop-daemons-on-exit'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+    const seen = new Set<number>();
+    try {
+      await waitFor(async () => {
+        for (const p of await listMarkedProcesses(rootIdOf(root))) seen.add(p.pid);
+        return seen.size > 0 || child.exitCode !== null;
+      }, 20_000, 'the first daemon');
+      child.kill('SIGTERM');
+      expect(await exited, out).toEqual({ code: 0, signal: null });
+      expect(out).toContain('signal during start-up');
+      expect(out).toContain('"agent ready"');
+      expect(out).toContain('"agent stopped"');
+      expect(await listMarkedProcesses(rootIdOf(root))).toEqual([]);
+      for (const pid of seen) expect(await isAlive(pid)).toBe(false);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await killDaemons(root);
+    }
+  }, 30_000);
 });

@@ -25,24 +25,42 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
     runner: createSpawnRunner(),
     log,
   });
-  await agent.start();
-  // SIGHUP re-reads everything, host facts included (a systemd ExecReload); it never stops the daemons.
-  process.on('SIGHUP', () => void agent.reload());
-  // Handlers stay for the whole shutdown: a second signal (Ctrl-C reaches both `npm start` and the
-  // agent; an impatient operator presses it twice) must not kill the agent halfway through
-  // stopping its daemons.
+  // Handlers first, and for the whole life of the agent: a SIGTERM during start-up (systemd
+  // stopping a unit that is still starting, Ctrl-C on `npm start`) would otherwise kill the agent
+  // with its default action, leaving the daemons it had started running even with
+  // --stop-daemons-on-exit. Start-up completes, then the shutdown follows at once. A second signal
+  // (Ctrl-C reaches both `npm start` and the agent; an impatient operator presses it twice) must
+  // not kill the agent halfway through stopping its daemons.
   let stopping = false;
-  const signal = await new Promise<string>((resolve) => {
+  let started = false;
+  const signal = new Promise<string>((resolve) => {
     for (const s of ['SIGTERM', 'SIGINT'] as const) {
       process.on(s, () => {
         if (stopping) { log.warn({ signal: s }, 'already stopping; the daemons are being stopped'); return; }
         stopping = true;
+        if (!started) log.info({ signal: s }, 'signal during start-up; stopping once started');
         resolve(s);
       });
     }
   });
+  // SIGHUP re-reads everything, host facts included (a systemd ExecReload); it never stops the
+  // daemons. Its default action would kill a starting agent; one during start-up is done after it.
+  let reloadPending = false;
+  process.on('SIGHUP', () => {
+    if (started) void agent.reload();
+    else reloadPending = true;
+  });
   try {
-    await agent.shutdown(signal);
+    await agent.start();
+  } catch (err) {
+    // A failed start exits with its error: a signal must not be swallowed by handlers left behind.
+    for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.removeAllListeners(s);
+    throw err;
+  }
+  started = true;
+  if (reloadPending && !stopping) void agent.reload();
+  try {
+    await agent.shutdown(await signal);
     log.info('agent stopped');
     return 0;
   } catch (err) {
