@@ -78,23 +78,40 @@ function memKiB(pid) {
 const childrenOf = (ppid) => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => procStat(p)?.ppid === ppid);
 
 /** The children of one run, found by their argv: index → pid. Matched pids are cached (their argv
- *  cannot change back); others are re-read each scan, since a forked child execs a moment later. */
+ *  cannot change back); new ones are re-read each scan for a while, since a forked child execs a moment later. */
 class Children {
-  constructor(tag) { this.tag = `0.${tag}`; this.byPid = new Map(); }
+  constructor(tag) {
+    this.tag = `0.${tag}`;
+    this.byPid = new Map();
+    // The poller must not take a core from what it measures. Processes that existed before the run
+    // can never become its children, so their argv is never read; a new process that does not
+    // match yet is read again (it may be a fork about to exec) until it has had a second to exec.
+    this.foreign = new Set(readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number));
+    this.firstSeen = new Map();
+  }
   scan() {
     const present = new Set();
+    const t = now();
     for (const e of readdirSync('/proc')) {
       if (!/^\d+$/.test(e)) continue;
       const pid = Number(e);
       present.add(pid);
-      if (this.byPid.has(pid)) continue;
+      if (this.byPid.has(pid) || this.foreign.has(pid)) continue;
       let argv;
       try { argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0'); } catch { continue; }
-      if (argv[0] === '/bin/sleep' && argv[2] === this.tag) this.byPid.set(pid, argv[1]);
+      if (argv[0] === '/bin/sleep' && argv[2] === this.tag) { this.byPid.set(pid, argv[1]); this.firstSeen.delete(pid); continue; }
+      const first = this.firstSeen.get(pid) ?? t;
+      this.firstSeen.set(pid, first);
+      if (t - first > 1000) { this.foreign.add(pid); this.firstSeen.delete(pid); }
     }
     for (const pid of this.byPid.keys()) if (!present.has(pid)) this.byPid.delete(pid);
+    // A pid freed and handed out again is a new process: it must be looked at afresh.
+    for (const pid of this.foreign) if (!present.has(pid)) this.foreign.delete(pid);
+    for (const pid of this.firstSeen.keys()) if (!present.has(pid)) this.firstSeen.delete(pid);
     return this;
   }
+  /** At least n children found, zombies included: cheap, and checked with live() only once true. */
+  seen(n) { return this.byPid.size >= n; }
   /** Live (not zombie) children: index → pid. */
   live() {
     const m = new Map();
@@ -337,7 +354,7 @@ async function lifecycle(mgr, n) {
     mgr.setup(dir, n, tag);
     const t0 = now();
     mgr.start();
-    await until(() => kids.scan().live().size >= n, `${n} children of ${mgr.name}`, t.start);
+    await until(() => kids.scan().seen(n) && kids.live().size >= n, `${n} children of ${mgr.name}`, t.start);
     r.start = now() - t0;
     r.startCpu = mgr.pids().reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * TICK_MS;
     stage = 'rss';
@@ -640,7 +657,11 @@ tag is unique per run), started directly (no shell) except under runit, whose \`
 
 The managers run interleaved: for each N and each repeat, hostds, supervisord, PM2 and runit in turn,
 each through one full lifecycle. The children are found only through \`/proc\` (by their unique argv),
-never by asking the manager, and polled every ${pollMs} ms by the benchmark process.
+never by asking the manager, and polled every ${pollMs} ms by the benchmark process. The poller reads the
+argv of new processes only (those that existed before the run are skipped, and a new one that has not
+exec'd the expected argv within a second is not read again), and checks for zombies only once N are
+seen: reading every process's argv and every child's state each poll took most of a core from the
+managers on this 2-core machine.
 
 1. **Start all**: from \`spawn()\` of the manager (for PM2, of the \`pm2 start\` CLI, which starts
    the God daemon) until N live processes carry the expected argv, i.e. have exec'd \`/bin/sleep\`.

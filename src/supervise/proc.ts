@@ -1,8 +1,8 @@
 // Linux /proc readers for the process runner. A pid alone does not name a process across an
 // agent restart (pids are recycled), so a process is identified by pid + start time (stat
 // field 22) + boot id, and found again after a state loss by the marker in its environment.
-import { readFileSync } from 'node:fs';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { MARKER_ENV, type MarkedProcess, type Marker, type ProcessHandle } from './runner.js';
 
 export interface ProcStat {
@@ -94,20 +94,55 @@ export async function isProcessAlive(handle: ProcessHandle): Promise<boolean> {
   return (await checkHandle(handle)) === 'alive';
 }
 
-/** At most this many /proc files open at once per scan: a host with thousands of processes must not hit EMFILE. */
-const SCAN_CONCURRENCY = 32;
+/**
+ * /proc is scanned on the main thread, one file at a time, in slices with a turn of the event loop
+ * between them. Through the thread pool each file cost three hand-offs (open, read, close) and a
+ * promise: a scan of a few hundred processes took ~100 ms of wall time, and queued every other
+ * file read of the agent's start behind it (docs/benchmarks.md). Inline it is ~10 µs a process.
+ */
+const SCAN_SLICE = 128;
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+async function scanSliced<T, R>(items: readonly T[], fn: (item: T) => R): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, items.length) }, worker));
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % SCAN_SLICE === 0) await new Promise<void>((res) => setImmediate(res));
+    out[i] = fn(items[i]!);
+  }
   return out;
+}
+
+let scanBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/** A whole /proc file (their stat size is 0, so read until EOF), or undefined when it is gone or unreadable. */
+function readProcFileSync(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // vanished mid-scan, or another user's process
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scanBuffer.length) {
+        const bigger = Buffer.allocUnsafe(scanBuffer.length * 2);
+        scanBuffer.copy(bigger, 0, 0, length);
+        scanBuffer = bigger;
+      }
+      const n = readSync(fd, scanBuffer, length, scanBuffer.length - length, null);
+      if (n === 0) return scanBuffer.subarray(0, length);
+      length += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readProcStatScan(pid: number): ProcStat | undefined {
+  const raw = readProcFileSync(`/proc/${pid}/stat`);
+  return raw === undefined ? undefined : parseProcStat(raw.toString('latin1'));
 }
 
 async function listPids(): Promise<number[]> {
@@ -126,7 +161,7 @@ export async function isGroupAlive(pgid: number): Promise<boolean> {
   } catch (err) {
     if (errnoCode(err) !== 'EPERM') return false;
   }
-  const stats = await mapLimited(await listPids(), readProcStat);
+  const stats = await scanSliced(await listPids(), readProcStatScan);
   return stats.some((s) => s !== undefined && s.pgrp === pgid && s.state !== 'Z');
 }
 
@@ -151,29 +186,39 @@ export function decodeMarker(value: string): Marker | undefined {
   }
 }
 
-/** The marker in a raw /proc/PID/environ (NUL-separated, as the process was exec'ed). */
-export function findMarkerInEnviron(environ: string): Marker | undefined {
-  const prefix = `${MARKER_ENV}=`;
-  const entry = environ.split('\0').find((e) => e.startsWith(prefix));
-  return entry === undefined ? undefined : decodeMarker(entry.slice(prefix.length));
+const MARKER_PREFIX = Buffer.from(`${MARKER_ENV}=`);
+
+/** The marker's value in a raw environ (NUL-separated entries), without decoding the rest. */
+export function markerValueIn(environ: Buffer): string | undefined {
+  for (let at = environ.indexOf(MARKER_PREFIX); at >= 0; at = environ.indexOf(MARKER_PREFIX, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue; // inside another variable's value
+    const start = at + MARKER_PREFIX.length;
+    const end = environ.indexOf(0, start);
+    return environ.toString('utf8', start, end < 0 ? environ.length : end);
+  }
+  return undefined;
 }
 
-async function readMarked(pid: number, rootId: string, bootId: string): Promise<MarkedProcess | undefined> {
-  let environ: string;
-  try {
-    environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-  } catch {
-    return undefined; // vanished mid-scan, or another user's process
-  }
-  const marker = findMarkerInEnviron(environ);
+function readMarked(pid: number, rootId: string, bootId: string): MarkedProcess | undefined {
+  const environ = readProcFileSync(`/proc/${pid}/environ`);
+  const value = environ === undefined ? undefined : markerValueIn(environ);
+  const marker = value === undefined ? undefined : decodeMarker(value);
   if (marker === undefined || marker.rootId !== rootId) return undefined;
   // A hostds inside a container (nspawn, docker) on its own `/` has the same root id: its daemons
   // are in another pid namespace, and are never ours to adopt or stop.
-  if (ownPidNamespace !== undefined && (await readlink(`/proc/${pid}/ns/pid`).catch(() => undefined)) !== ownPidNamespace) return undefined;
-  const stat = await readProcStat(pid);
+  if (ownPidNamespace !== undefined && readlinkOrUndefined(`/proc/${pid}/ns/pid`) !== ownPidNamespace) return undefined;
+  const stat = readProcStatScan(pid);
   // Children inherit the marker; only the group leader the runner started stands for the container.
   if (stat === undefined || stat.state === 'Z' || stat.pgrp !== pid) return undefined;
   return { pid, procStart: stat.procStart, bootId, marker };
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 let ownPidNamespace: string | undefined;
@@ -181,7 +226,7 @@ let ownPidNamespace: string | undefined;
 /** Every live group leader whose environment carries a marker for `rootId`, in our pid namespace. */
 export async function listMarkedProcesses(rootId: string): Promise<MarkedProcess[]> {
   const bootId = readBootId();
-  ownPidNamespace ??= await readlink('/proc/self/ns/pid').catch(() => undefined);
-  const found = await mapLimited(await listPids(), (pid) => readMarked(pid, rootId, bootId));
+  ownPidNamespace ??= readlinkOrUndefined('/proc/self/ns/pid');
+  const found = await scanSliced(await listPids(), (pid) => readMarked(pid, rootId, bootId));
   return found.filter((p): p is MarkedProcess => p !== undefined);
 }
