@@ -17,7 +17,6 @@ import type { PodRecord } from '../pods/types.js';
 import type { NodeStatus } from '../host/node-status.js';
 import type { HostdsEvent } from '../observe/events.js';
 import { loadState, type LastGood } from '../state/store.js';
-import { getJson } from '../api/client.js';
 import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
 import { buildPod, podNameFor } from '../agent/pod-factory.js';
@@ -100,7 +99,9 @@ async function etcBirthtime(ctx: Context): Promise<number> {
 export async function loadHostView(ctx: Context): Promise<HostView> {
   const agent = await readAgentStatus(ctx.paths.agentPidFile);
   // With an agent, take its whole view: it has parsed the manifests already (and caches them).
-  const live = agent.running ? await getJson<HostView>(ctx.paths.socket, '/hostds/v1/view') : undefined;
+  // The client (node:http) is loaded here, not with this module, which the agent loads before it
+  // starts its first daemon.
+  const live = agent.running ? await (await import('../api/client.js')).getJson<HostView>(ctx.paths.socket, '/hostds/v1/view') : undefined;
   if (live) return unpackView(live);
   const { state } = await loadState(ctx.paths.stateDir);
   const snap: LiveSnapshot = { pods: state.pods, events: state.events, heldBack: [], lastGood: state.lastGood,
