@@ -7,9 +7,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
-  for (const c of started.splice(0)) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-    try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  for (const c of started.splice(0)) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
 const marker = (rootId: string, pod: string): string =>
