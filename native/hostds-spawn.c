@@ -16,6 +16,7 @@
  * must outlive the agent, and are reparented like any orphan.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -391,9 +392,17 @@ static void setup_fds(void)
 		die("cannot open /dev/null");
 	if (null_fd > 2)
 		close(null_fd);
-	/* Anything else we were given by mistake must not reach a daemon either. */
-	for (int fd = 3; fd < 10; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* node passes on any fd its process opened without CLOEXEC (vitest's IPC channel, say):
+	 * whatever we were given besides 0-2 must not reach a daemon. */
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		die("cannot list /proc/self/fd");
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		int fd = atoi(e->d_name);
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
 }
 
 int main(void)

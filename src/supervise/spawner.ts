@@ -33,6 +33,8 @@ export type HelperResult =
 /** A frame beyond this is refused by the helper as a protocol error; execve would refuse it anyway (E2BIG). */
 const MAX_REQUEST = 64 << 20;
 
+// os.constants.errno knows every errno of the platform; libuv's names (getSystemErrorName) lack some, ENOEXEC among them.
+const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 const signalNames = new Map<number, string>(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
 
 interface Pending {
@@ -163,7 +165,7 @@ export class HelperSpawner {
       this.pending.delete(id);
       if (kind === 'E') {
         const errno = Number(c);
-        p.resolve({ kind: 'failed', stage: b ?? 'exec', code: getSystemErrorName(-errno), errno });
+        p.resolve({ kind: 'failed', stage: b ?? 'exec', code: errnoNames.get(errno) ?? getSystemErrorName(-errno), errno });
         return;
       }
       const pid = Number(b);
