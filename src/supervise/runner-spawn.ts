@@ -5,7 +5,7 @@
 // stop can signal the whole group), writes straight to its log file (so it keeps logging while
 // no agent reads its pipes), and is unref'ed (so the agent can exit while it runs).
 // The fork+exec itself is done by the hostds-spawn helper when it is installed (spawner.ts,
-// docs/spawner.md): forking the agent costs its main thread ~2 ms per daemon, the helper ~0.1 ms.
+// docs/spawner.md): forking the agent costs its main thread 1-2 ms per daemon, asking the helper ~0.2 ms.
 import { accessSync, closeSync, constants, open, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
