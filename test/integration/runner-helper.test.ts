@@ -55,6 +55,18 @@ function spec(argv: string[], over: Partial<StartSpec> = {}): StartSpec {
   return { argv, env: { PATH: '/usr/bin:/bin' }, logPath: join(dir, 'logs/out.log'), marker, ...over };
 }
 
+describe('choosing the spawner', () => {
+  test('auto without the binary (a build without a C compiler) uses child_process; helper without it is an error', async () => {
+    const missing = join(dir, 'no-such-helper');
+    const auto = createSpawnRunner({ helperPath: missing });
+    expect(auto.spawner).toBe('node');
+    const h = await auto.start(spec(['/bin/sleep', '100000']));
+    track(h.pid);
+    expect(stat(h.pid)!.ppid).toBe(process.pid);
+    expect(() => createSpawnRunner({ spawner: 'helper', helperPath: missing })).toThrow(/not an executable file/);
+  });
+});
+
 describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
   const helperRunner = createSpawnRunner({ pollMs: 50, spawner: 'helper' });
   const nodeRunner = createSpawnRunner({ pollMs: 50, spawner: 'node' });
