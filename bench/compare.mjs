@@ -14,9 +14,9 @@
 // Usage: node bench/compare.mjs [--n 10,100,500] [--repeats 3] [--quick] [--managers hostds,supervisord,pm2,runit] [--no-doc]
 //        [--soak R] [--soak-only] [--soak-k 3] [--soak-max-s 300]
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync, utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { readlinkSync, statSync, utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -227,7 +227,9 @@ spec:
     start() {
       agent = launch(join(repo, 'bin/hostds'), ['--root', dir, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { out: join(dir, 'agent.log') });
     },
-    pids: () => [agent.pid],
+    // The agent and its hostds-spawn helper (docs/spawner.md), which forks the daemons for it:
+    // both are the manager's memory and CPU.
+    pids: () => [agent.pid, ...childrenOf(agent.pid).filter((p) => { try { return basename(readlinkSync(`/proc/${p}/exe`)) === 'hostds-spawn'; } catch { return false; } })],
     requestStop() { agent.kill('SIGTERM'); },
     waitExit: (ms) => waitExit(agent, ms),
     cleanup() { if (agent && !exited(agent)) killPid(agent.pid); },

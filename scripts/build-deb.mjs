@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run package:deb`: builds build/hostds_<version>_all.deb from this checkout with
+// `npm run package:deb`: builds build/hostds_<version>_<arch>.deb from this checkout with
 // `dpkg-deb --root-owner-group --build` (no debhelper). Options: --version X (default: package.json's;
 // the test builds an upgrade this way), --out DIR (default: build/). packaging/deb/README.md explains
-// the layout and each decision. Needs node_modules (rolldown), dpkg-deb and gzip.
+// the layout and each decision. Needs node_modules (rolldown), dpkg-deb, dpkg-dev (dpkg-buildflags,
+// dpkg-shlibdeps), gzip, and a C compiler for the hostds-spawn helper.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
   statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describePackage, listBundledPackageDirs, renderCopyright } from '../packaging/deb/lib/copyright.mjs';
 import { renderManPage } from '../packaging/deb/lib/manpage.mjs';
+import { compileHelper, findCompiler } from './build-native.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEB = join(REPO, 'packaging/deb');
@@ -107,6 +109,30 @@ function stageProgram(stage, bundleDir, pkg, version) {
   symlinkSync('../lib/hostds/bin/hostds', join(stage, 'usr/bin/hostds'));
 }
 
+/**
+ * hostds-spawn (docs/spawner.md), built with Debian's flags (dpkg-buildflags, every hardening
+ * feature) and stripped, where the bundle looks for it: /usr/lib/hostds/dist/native. Returns the
+ * shlibs:Depends dpkg-shlibdeps computes for it (the libc6 version it needs).
+ */
+function stageHelper(stage, work) {
+  const cc = findCompiler();
+  if (cc === undefined) fail('no C compiler (cc, gcc or $CC): the package ships the hostds-spawn helper; apt-get install gcc libc6-dev');
+  const env = { ...process.env, DEB_BUILD_MAINT_OPTIONS: 'hardening=+all' };
+  const flags = (name) => run('dpkg-buildflags', ['--get', name], { env }).trim().split(/\s+/).filter(Boolean);
+  const out = join(stage, LIB.slice(1), 'dist/native/hostds-spawn');
+  const failure = compileHelper({ cc, out, cflags: [...flags('CPPFLAGS'), ...flags('CFLAGS'), '-Wall', '-Wextra', '-Werror'], ldflags: flags('LDFLAGS') });
+  if (failure !== undefined) fail(`${cc} failed on native/hostds-spawn.c:\n${failure}`);
+  run('strip', ['--remove-section=.comment', '--remove-section=.note', '--strip-unneeded', out]);
+  // dpkg-shlibdeps wants a source tree: a debian/control naming the package is all it reads.
+  const src = join(work, 'shlibs');
+  mkdirSync(join(src, 'debian'), { recursive: true });
+  writeFileSync(join(src, 'debian/control'), 'Source: hostds\n\nPackage: hostds\nArchitecture: any\n');
+  const line = run('dpkg-shlibdeps', ['-O', '-e', out], { cwd: src }).trim();
+  const depends = /^shlibs:Depends=(.+)$/m.exec(line)?.[1];
+  if (depends === undefined) fail(`dpkg-shlibdeps printed no shlibs:Depends: ${line}`);
+  return depends;
+}
+
 /** Runs the staged CLI far from any node_modules; also loads every chunk (lazy ones included). */
 function smokeTest(stage, version) {
   const cli = join(stage, LIB.slice(1), 'bin/hostds');
@@ -193,10 +219,11 @@ function installedSizeKiB(stage) {
   return walk(stage).reduce((sum, p) => { const st = lstatSync(p); return sum + (st.isFile() ? Math.ceil(st.size / 1024) : 1); }, 0);
 }
 
-function writeControl(stage, { version, md5sums, conffiles }) {
+function writeControl(stage, { version, md5sums, conffiles, arch, shlibs }) {
   const control = join(stage, 'DEBIAN');
   mkdirSync(control, { recursive: true });
-  const text = readFileSync(join(DEB, 'control'), 'utf8').replace('@VERSION@', version).replace('@INSTALLED_SIZE@', String(installedSizeKiB(stage)));
+  const text = readFileSync(join(DEB, 'control'), 'utf8').replace('@VERSION@', version).replace('@INSTALLED_SIZE@', String(installedSizeKiB(stage)))
+    .replace('@ARCH@', arch).replace('@SHLIBS_DEPENDS@', shlibs);
   writeFileSync(join(control, 'control'), text);
   writeFileSync(join(control, 'md5sums'), md5sums);
   writeFileSync(join(control, 'conffiles'), `${conffiles.join('\n')}\n`);
@@ -220,15 +247,17 @@ function main() {
     checkSelfContained(bundleDir);
     const stage = join(work, 'root');
     stageProgram(stage, bundleDir, pkg, version);
+    const shlibs = stageHelper(stage, work);
+    const arch = run('dpkg', ['--print-architecture']).trim();
     const help = smokeTest(stage, version);
     const maintainer = /^Maintainer: (.*)$/m.exec(readFileSync(join(DEB, 'control'), 'utf8'))[1];
     const packages = stageDocs(stage, { version, help, bundleDir, maintainer, epoch });
     const unit = stageSystem(stage);
     const conffiles = ['/etc/hostds/config.yaml'];
     const md5sums = finishTree(stage, epoch, conffiles);
-    writeControl(stage, { version, md5sums, conffiles });
+    writeControl(stage, { version, md5sums, conffiles, arch, shlibs });
     mkdirSync(out, { recursive: true });
-    const deb = join(out, `hostds_${version}_all.deb`);
+    const deb = join(out, `hostds_${version}_${arch}.deb`);
     run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
     process.stdout.write(`${relative(process.cwd(), deb) || deb}: hostds ${version}, unit from ${unit}, ${packages.length} bundled npm packages in copyright, ${Math.round(statSync(deb).size / 1024)} KiB\n`);
   } finally {

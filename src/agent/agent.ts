@@ -230,7 +230,7 @@ export class Agent {
     this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
     this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
     for (const t of this.timers) t.unref();
-    this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket }, 'agent ready');
+    this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket, spawner: this.opts.runner.spawner }, 'agent ready');
   }
 
   /** Opt-in (metrics.address): prom-client is loaded only then. */

@@ -4,8 +4,12 @@
 // each one leads its own session and process group (so the agent's death sends it nothing and
 // stop can signal the whole group), writes straight to its log file (so it keeps logging while
 // no agent reads its pipes), and is unref'ed (so the agent can exit while it runs).
+// The fork+exec itself is done by the hostds-spawn helper when it is installed (spawner.ts,
+// docs/spawner.md): forking the agent costs its main thread 1-2 ms per daemon, asking the helper ~0.2 ms.
 import { accessSync, closeSync, constants, open, openSync, readSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +23,7 @@ import {
   readBootId,
   readProcStatSync,
 } from './proc.js';
+import { hasNulByte, HelperSpawner, type HelperResult } from './spawner.js';
 import {
   MARKER_ENV,
   SpawnError,
@@ -34,14 +39,36 @@ export interface SpawnRunnerOptions {
   pollMs: number;
   /** How often stop checks whether the process group is empty. Default 25 ms. */
   groupPollMs: number;
+  /**
+   * Who forks and execs daemons: 'helper' (hostds-spawn; an error when it is not executable),
+   * 'node' (child_process.spawn), or 'auto' (the helper when it is executable). When this option
+   * is not given, the environment variable HOSTDS_SPAWNER=node|helper overrides 'auto'.
+   */
+  spawner: 'auto' | 'helper' | 'node';
+  /** The hostds-spawn binary. Default: dist/native/hostds-spawn beside the code. */
+  helperPath: string;
 }
 
-type ResolvedSpawnRunnerOptions = Readonly<SpawnRunnerOptions>;
+/** The runner, plus which spawner it uses now (the agent logs it). */
+export interface SpawnRunner extends ProcessRunner {
+  /** 'helper' until the helper fails for good, then 'node'. */
+  readonly spawner: 'helper' | 'node';
+}
+
+export const SPAWNER_ENV = 'HOSTDS_SPAWNER';
+
+/** From src/supervise, dist/supervise and dist/bundle alike, two levels up is the directory that holds dist/. */
+export const DEFAULT_HELPER_PATH = fileURLToPath(new URL('../../dist/native/hostds-spawn', import.meta.url));
+
+type ResolvedSpawnRunnerOptions = Readonly<Pick<SpawnRunnerOptions, 'pollMs' | 'groupPollMs'>>;
 
 const LOG_MODE = 0o640;
 
 function resolveOptions(raw: Partial<SpawnRunnerOptions>): ResolvedSpawnRunnerOptions {
   const resolved = { pollMs: raw.pollMs ?? 1000, groupPollMs: raw.groupPollMs ?? 25 };
+  if (raw.spawner !== undefined && !['auto', 'helper', 'node'].includes(raw.spawner)) {
+    throw new TypeError(`The "spawner" option must be 'auto', 'helper' or 'node', got ${JSON.stringify(raw.spawner)}.`);
+  }
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isFinite(value) || value <= 0) {
       throw new TypeError(`The "${name}" option must be a positive number, got ${String(value)} (${typeof value}).`);
@@ -229,26 +256,80 @@ async function mayStop(handle: ProcessHandle): Promise<boolean> {
   return isGroupAlive(handle.pid);
 }
 
-export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): ProcessRunner {
+/** The error fs.open would have thrown for the log, so a log the helper cannot open fails as it did without it. */
+function logOpenError(logPath: string, errno: number): Error {
+  const [code, description] = getSystemErrorMap().get(-errno) ?? [`E${errno}`, 'unknown error'];
+  return Object.assign(new Error(`${code}: ${description}, open '${logPath}'`), { errno: -errno, code, syscall: 'open', path: logPath });
+}
+
+/** libuv's spawn error, as child_process would have reported it (the cause of a SpawnError). */
+function spawnCauseError(command: string, args: string[], code: string, errno: number): Error {
+  return Object.assign(new Error(`spawn ${command} ${code}`), { errno: -errno, code, syscall: `spawn ${command}`, path: command, spawnargs: args });
+}
+
+function isExecutableHelper(path: string): boolean {
+  try {
+    return statSync(path).isFile() && (accessSync(path, constants.X_OK), true);
+  } catch {
+    return false;
+  }
+}
+
+function chooseSpawner(options: Partial<SpawnRunnerOptions>, helperPath: string): 'helper' | 'node' {
+  const fromEnv = process.env[SPAWNER_ENV];
+  if (options.spawner === undefined && fromEnv !== undefined && fromEnv !== '' && fromEnv !== 'auto' && fromEnv !== 'helper' && fromEnv !== 'node') {
+    throw new TypeError(`${SPAWNER_ENV} must be 'node', 'helper' or 'auto', got ${JSON.stringify(fromEnv)}.`);
+  }
+  const choice = options.spawner ?? ((fromEnv || undefined) as SpawnRunnerOptions['spawner'] | undefined) ?? 'auto';
+  if (choice === 'node') return 'node';
+  if (isExecutableHelper(helperPath)) return 'helper';
+  if (choice === 'helper') throw new Error(`the spawn helper ${helperPath} is not an executable file (spawner 'helper'; use 'auto' or 'node' to start daemons with child_process)`);
+  return 'node';
+}
+
+/** Waits (bounded) for children of a dead helper that are between fork and exec (named hostds-prexec). */
+async function waitForPreExecChildren(timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+    const comms = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')));
+    if (!comms.some((c) => c.trim() === 'hostds-prexec')) return;
+    await sleep(10);
+  }
+}
+
+export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): SpawnRunner {
   const opts = resolveOptions(options);
+  const helperPath = options.helperPath ?? DEFAULT_HELPER_PATH;
   // Exit results of the children this runner spawned; anything else is polled.
   const children = new Map<string, Promise<ExitInfo>>();
+  const helper = chooseSpawner(options, helperPath) === 'helper'
+    ? new HelperSpawner(helperPath, {
+      pollMs: opts.pollMs,
+      onDown: (reason) => process.emitWarning(`${reason}; daemons are started with child_process.spawn from now on (docs/spawner.md)`, { code: 'HOSTDS_SPAWNER' }),
+    })
+    : undefined;
 
-  async function start(spec: StartSpec): Promise<ProcessHandle> {
-    const joinsCgroup = (spec.cgroupProcs?.length ?? 0) > 0;
-    if (joinsCgroup && spec.argv[0]) checkCommand(spec);
-    const [command, ...args] = withCgroups(withIdentity(spec.argv, spec.identity, joinsCgroup), spec.cgroupProcs);
-    if (command === undefined || command === '' || spec.argv[0] === undefined || spec.argv[0] === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
+  function buildEnv(spec: StartSpec): Record<string, string> {
+    return { ...spec.env, [MARKER_ENV]: encodeMarker(spec.marker) };
+  }
+
+  function withIds(spec: StartSpec, joinsCgroup: boolean): { uid?: number; gid?: number } {
+    // Without supplementary groups the spawner's setgid/setuid does it (and clears root's groups).
+    if (spec.identity?.groups?.length || joinsCgroup) return {};
+    return { ...(spec.identity?.uid === undefined ? {} : { uid: spec.identity.uid }), ...(spec.identity?.gid === undefined ? {} : { gid: spec.identity.gid }) };
+  }
+
+  async function startWithNode(spec: StartSpec, command: string, args: string[], joinsCgroup: boolean): Promise<ProcessHandle> {
     const fd = await openLog(spec.logPath);
     let child: ChildProcess;
     try {
       child = spawn(command, args, {
-        env: { ...spec.env, [MARKER_ENV]: encodeMarker(spec.marker) },
+        env: buildEnv(spec),
         ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
         detached: true,
         stdio: ['ignore', fd, fd],
-        // Without supplementary groups libuv's setgid/setuid does it (and clears root's groups).
-        ...(spec.identity?.groups?.length || joinsCgroup ? {} : { ...(spec.identity?.uid === undefined ? {} : { uid: spec.identity.uid }), ...(spec.identity?.gid === undefined ? {} : { gid: spec.identity.gid }) }),
+        ...withIds(spec, joinsCgroup),
       });
     } catch (err) {
       // Invalid arguments (a NUL byte in argv or env) throw synchronously; failed execs arrive as 'error'.
@@ -270,6 +351,68 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
     const handle: ProcessHandle = { pid, procStart: stat.procStart, bootId: readBootId() };
     children.set(keyOf(handle), exited.then((r) => r.info ?? { exitCode: null, signal: null, known: false }));
     return handle;
+  }
+
+  /**
+   * The helper died after it was sent this start: it may have run the daemon. Retrying could run
+   * it twice, so look for it instead: once no child of a dead helper is between fork and exec,
+   * the daemon is a group leader carrying this exact marker that started after the helper and is
+   * not one we already know. Found: it is adopted (its exit is then polled). Not found: it never
+   * ran, or ran and already exited; the start fails and the supervisor restarts it with backoff,
+   * as it would after such an exit.
+   */
+  async function recoverLostStart(spec: StartSpec, command: string, reason: string, helperStart: string | undefined): Promise<ProcessHandle> {
+    await waitForPreExecChildren(5_000);
+    const wanted = encodeMarker(spec.marker);
+    const known = new Set([...children.keys()].map((k) => Number(k.split(':')[0])));
+    const after = helperStart === undefined ? -1 : Number(helperStart);
+    const found = (await listMarkedProcesses(spec.marker.rootId))
+      .filter((p) => encodeMarker(p.marker) === wanted && !known.has(p.pid) && Number(p.procStart) >= after)
+      .sort((a, b) => Number(b.procStart) - Number(a.procStart));
+    const hit = found[0];
+    if (hit !== undefined) {
+      const handle: ProcessHandle = { pid: hit.pid, procStart: hit.procStart, bootId: hit.bootId };
+      return handle; // not in `children`: waitExit polls it, as for an adopted process
+    }
+    throw new SpawnError('other', `${command} may not have started: ${reason} before it answered, and no process carries the daemon's marker`);
+  }
+
+  async function startWithHelper(h: HelperSpawner, spec: StartSpec, command: string, args: string[], joinsCgroup: boolean): Promise<ProcessHandle | undefined> {
+    // The same checks child_process makes, before anything is created: the C side would cut at a NUL.
+    if (spec.logPath.includes('\0')) return startWithNode(spec, command, args, joinsCgroup); // fs.open throws as before
+    await mkdir(dirname(spec.logPath), { recursive: true });
+    const env = Object.entries(buildEnv(spec));
+    if (hasNulByte([command, ...args, ...env.flat(), ...(spec.cwd === undefined ? [] : [spec.cwd])])) {
+      const err = Object.assign(new TypeError('The argument must be a string without null bytes.'), { code: 'ERR_INVALID_ARG_VALUE' });
+      throw toSpawnError(spec, 'ERR_INVALID_ARG_VALUE', err);
+    }
+    const result: HelperResult = await h.start({ argv: [command, ...args], env, logPath: spec.logPath, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }), ...withIds(spec, joinsCgroup) });
+    switch (result.kind) {
+      case 'started': {
+        const handle: ProcessHandle = { pid: result.pid, procStart: result.procStart, bootId: readBootId() };
+        children.set(keyOf(handle), result.exit);
+        return handle;
+      }
+      case 'failed':
+        if (result.stage === 'log') throw logOpenError(spec.logPath, result.errno);
+        throw toSpawnError(spec, result.code, spawnCauseError(command, args, result.code, result.errno));
+      case 'unavailable':
+        return undefined;
+      case 'lost':
+        return recoverLostStart(spec, command, result.reason, h.startedAt);
+    }
+  }
+
+  async function start(spec: StartSpec): Promise<ProcessHandle> {
+    const joinsCgroup = (spec.cgroupProcs?.length ?? 0) > 0;
+    if (joinsCgroup && spec.argv[0]) checkCommand(spec);
+    const [command, ...args] = withCgroups(withIdentity(spec.argv, spec.identity, joinsCgroup), spec.cgroupProcs);
+    if (command === undefined || command === '' || spec.argv[0] === undefined || spec.argv[0] === '') throw new SpawnError('other', 'cannot start a process with an empty argv');
+    if (helper?.usable) {
+      const handle = await startWithHelper(helper, spec, command, args, joinsCgroup);
+      if (handle !== undefined) return handle;
+    }
+    return startWithNode(spec, command, args, joinsCgroup);
   }
 
   async function pollUntilGone(handle: ProcessHandle): Promise<ExitInfo> {
@@ -299,5 +442,8 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Pr
     stop,
     isAlive: isProcessAlive,
     findMarked: listMarkedProcesses,
+    get spawner() {
+      return helper?.usable ? 'helper' : 'node';
+    },
   };
 }

@@ -73,4 +73,6 @@ export interface ProcessRunner {
   isAlive(handle: ProcessHandle): Promise<boolean>;
   /** Every live process that carries a marker for `rootId` in its environment. */
   findMarked(rootId: string): Promise<MarkedProcess[]>;
+  /** What forks the daemons now, for the agent's log: the hostds-spawn helper or child_process. */
+  readonly spawner?: 'helper' | 'node';
 }

@@ -446,7 +446,7 @@ describe.skipIf(INSTALL_SKIP !== undefined)(`site.yml with hostds_install: true 
     work = await makeWorkDir();
     const build = spawnSync(process.execPath, [join(REPO, 'scripts/build-deb.mjs'), '--out', work], { cwd: REPO, encoding: 'utf8' });
     expect(build.status, `build-deb: ${build.stdout}${build.stderr}`).toBe(0);
-    deb = readdirSync(work).find((f) => /^hostds_.*_all\.deb$/.test(f))!;
+    deb = readdirSync(work).find((f) => /^hostds_.*_[a-z0-9]+\.deb$/.test(f))!;
     const booting = bootContainer({
       prepare: async (root) => {
         // A hostds installed on this host must not leak in: these rm's only write whiteouts.

@@ -19,6 +19,8 @@ import { MARKER_ENV } from '../../src/supervise/runner.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const NEXT = `${VERSION}+debtest1`;
+// The package ships the hostds-spawn helper (native code), so it is built for this host's architecture.
+const ARCH = spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout.trim();
 const HOSTDS = '/usr/bin/hostds';
 
 interface Result { code: number; stdout: string; stderr: string }
@@ -94,8 +96,8 @@ beforeAll(async () => {
   const [base, next] = await Promise.all([build(['--out', join(work, 'base')]), build(['--version', NEXT, '--out', join(work, 'next')])]);
   expectOk(base, 'build-deb');
   expectOk(next, `build-deb --version ${NEXT}`);
-  deb = join(work, 'base', `hostds_${VERSION}_all.deb`);
-  nextDeb = join(work, 'next', `hostds_${NEXT}_all.deb`);
+  deb = join(work, 'base', `hostds_${VERSION}_${ARCH}.deb`);
+  nextDeb = join(work, 'next', `hostds_${NEXT}_${ARCH}.deb`);
 }, 60_000);
 
 afterAll(async () => {
@@ -119,8 +121,9 @@ describe('the .deb', () => {
     const field = (name: string) => expectOk(runSync('dpkg-deb', ['-f', deb, name]), `dpkg-deb -f ${name}`).trim();
     expect(field('Package')).toBe('hostds');
     expect(field('Version')).toBe(VERSION);
-    expect(field('Architecture')).toBe('all');
-    expect(field('Depends')).toBe('nodejs (>= 20)');
+    expect(field('Architecture')).toBe(ARCH);
+    // libc6's version comes from dpkg-shlibdeps on the helper.
+    expect(field('Depends')).toMatch(/^nodejs \(>= 20\), libc6 \(>= [\d.]+\)$/);
     expect(Number(field('Installed-Size'))).toBeGreaterThan(100);
     expect(expectOk(runSync('dpkg-deb', ['-I', deb, 'conffiles']), 'conffiles').trim().split('\n')).toEqual(['/etc/hostds/config.yaml']);
     const control = expectOk(runSync('dpkg-deb', ['-I', deb]), 'dpkg-deb -I');
@@ -128,7 +131,7 @@ describe('the .deb', () => {
 
     const listing = expectOk(runSync('dpkg-deb', ['-c', deb]), 'dpkg-deb -c').trim().split('\n');
     const paths = listing.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/^\.\//, '/'));
-    for (const p of ['/usr/lib/hostds/bin/hostds', '/usr/lib/hostds/dist/bundle/hostds.js', '/usr/lib/hostds/package.json',
+    for (const p of ['/usr/lib/hostds/bin/hostds', '/usr/lib/hostds/dist/bundle/hostds.js', '/usr/lib/hostds/package.json', '/usr/lib/hostds/dist/native/hostds-spawn',
       '/lib/systemd/system/hostds.service', '/etc/hostds/config.yaml', '/etc/hostds/manifests.d/',
       '/usr/share/doc/hostds/copyright', '/usr/share/doc/hostds/changelog.gz', '/usr/share/man/man1/hostds.1.gz',
       '/usr/share/lintian/overrides/hostds']) expect(paths, p).toContain(p);
@@ -220,6 +223,10 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     }, 20_000, 'the sleeper daemon to run');
     daemonPid = Object.values(before)[0]!;
     groups.add(daemonPid);
+    // Forked by the packaged helper, as the agent said when it was ready.
+    expect(agent.output()).toMatch(/"agent ready".*"spawner":"helper"|"spawner":"helper".*"agent ready"/);
+    const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${daemonPid}/status`, 'utf8'))?.[1];
+    expect(runSync('readlink', [`/proc/${parent}/exe`]).stdout.trim()).toBe('/usr/lib/hostds/dist/native/hostds-spawn');
 
     // The old agent keeps running while dpkg replaces its files, as under systemd until postinst restarts it.
     expectOk(await dpkg(['-i', nextDeb]), `dpkg -i ${NEXT}`);

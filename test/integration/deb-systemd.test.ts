@@ -23,6 +23,7 @@ import { waitFor } from '../helpers/wait.js';
 
 // Native versions as build-deb.mjs accepts them (/^\d[A-Za-z0-9.+~]*$/, no Debian revision), unique
 // to this test so that the host's dpkg database can be checked for them afterwards.
+const ARCH = spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout.trim();
 const V1 = '0.1.0+t1';
 const V2 = '0.1.1+t2';
 const DEBS = '/var/cache/hostds-deb-systemd-test'; // inside the container
@@ -180,7 +181,7 @@ async function prepare(root: string, work: string): Promise<void> {
   await rm(join(root, 'var/lib/man-db/auto-update'), { force: true });
   await privateDpkgDatabase(join(root, 'var/lib/dpkg'));
   await mkdir(join(root, DEBS.slice(1)), { recursive: true });
-  for (const v of [V1, V2]) await copyFile(join(work, `hostds_${v}_all.deb`), join(root, DEBS.slice(1), `hostds_${v}_all.deb`));
+  for (const v of [V1, V2]) await copyFile(join(work, `hostds_${v}_${ARCH}.deb`), join(root, DEBS.slice(1), `hostds_${v}_${ARCH}.deb`));
 }
 
 describe.skipIf(skipReason !== undefined)('the .deb under systemd: install, upgrade, remove, purge', () => {
@@ -199,7 +200,7 @@ describe.skipIf(skipReason !== undefined)('the .deb under systemd: install, upgr
     for (const [i, r] of builds.entries()) if (r.code !== 0) throw new Error(`build-deb --version ${[V1, V2][i]} exited ${r.code}:\n${r.stdout}${r.stderr}`);
     timings.push(`builds ${Math.round(performance.now() - t0)} ms`);
     try {
-      hide = hostdsPaths(join(work, `hostds_${V1}_all.deb`));
+      hide = hostdsPaths(join(work, `hostds_${V1}_${ARCH}.deb`));
       const t1 = performance.now();
       unlockHost = await holdHostDpkgLock();
       if (unlockHost) timings.push(`host dpkg lock ${Math.round(performance.now() - t1)} ms`);
@@ -310,7 +311,7 @@ describe.skipIf(skipReason !== undefined)('the .deb under systemd: install, upgr
 
   test(`dpkg -i ${V1}: the postinst enables and starts ${UNIT}, ready with its socket`, async ({ skip }) => {
     box(skip);
-    await dpkg(['-i', `${DEBS}/hostds_${V1}_all.deb`]);
+    await dpkg(['-i', `${DEBS}/hostds_${V1}_${ARCH}.deb`]);
     expect(await status()).toBe(`installed ${V1}`);
     expect(await systemctl('is-enabled', UNIT)).toBe('enabled');
     // deb-systemd-invoke start → systemctl start, which waits for ExecStartPost (the socket).
@@ -344,7 +345,7 @@ describe.skipIf(skipReason !== undefined)('the .deb under systemd: install, upgr
 
   test(`dpkg -i ${V2} (upgrade): a new agent, the same daemon (adopted, 0 restarts)`, async ({ skip }) => {
     box(skip);
-    await dpkg(['-i', `${DEBS}/hostds_${V2}_all.deb`]);
+    await dpkg(['-i', `${DEBS}/hostds_${V2}_${ARCH}.deb`]);
     expect(await status()).toBe(`installed ${V2}`);
     expect(await systemctl('is-enabled', UNIT)).toBe('enabled');
     expect(await systemctl('is-active', UNIT)).toBe('active');
@@ -377,7 +378,7 @@ describe.skipIf(skipReason !== undefined)('the .deb under systemd: install, upgr
 
   test('reinstall, then dpkg --purge: the daemon stopped, nothing of hostds left', async ({ skip }) => {
     box(skip);
-    await dpkg(['-i', `${DEBS}/hostds_${V2}_all.deb`]);
+    await dpkg(['-i', `${DEBS}/hostds_${V2}_${ARCH}.deb`]);
     expect(await status()).toBe(`installed ${V2}`);
     expect(await systemctl('is-enabled', UNIT), 'enabled again: the admin never disabled it').toBe('enabled');
     expect(await systemctl('is-active', UNIT)).toBe('active');
