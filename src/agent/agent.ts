@@ -23,11 +23,11 @@ import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revi
 import { digestFiles } from '../host/file-digests.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
-import { emptyState, loadState, saveState, type AgentState } from '../state/store.js';
+import { emptyState, loadState, saveState, type AgentState, type LastGood } from '../state/store.js';
 import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
 import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
-import type { ProcessRunner } from '../supervise/runner.js';
+import type { MarkedProcess, ProcessRunner } from '../supervise/runner.js';
 import { Supervisor } from '../supervise/supervisor.js';
 import { CgroupManager } from '../supervise/cgroups.js';
 import { ProbeManager } from '../probes/manager.js';
@@ -118,6 +118,11 @@ export class Agent {
     onResult: (kind, result) => this.metrics?.observeProbe(kind, result.ok) });
   private measuring: Promise<void> | undefined;
   private heldBack: string[] = [];
+  /**
+   * While the agent starts: what early starts need (see earlyStarts). Set once adoption is done
+   * and the node is known, cleared before the first full pass.
+   */
+  private early: { registry: Registry; next: number; owned: Set<string>; inUse: Set<string> } | undefined;
   private closed = false;
   rootId = '';
 
@@ -160,25 +165,73 @@ export class Agent {
     const loaded = await loadState(paths.stateDir);
     if (loaded.problem) this.log.warn({ problem: loaded.problem }, 'starting from an empty state; daemons are found by their markers');
     this.state = loaded.state;
-    // Everything before the first pass at once: the manifests are parsed on the main thread while
-    // the thread pool reads /proc (markers), /sys and statfs for the rest (docs/benchmarks.md).
     const marked = this.opts.runner.findMarked(this.rootId);
-    marked.catch(() => undefined); // awaited by adoptProcesses below
-    const [facts, , manifests, files] = await Promise.all([
+    marked.catch(() => undefined); // awaited below
+    // Everything before the first pass at once: the manifests are parsed on the main thread while
+    // the thread pool reads /sys and statfs for the rest (docs/benchmarks.md).
+    const prerequisites = Promise.all([
       readHostFacts(),
-      // Conditions before the first pass: a host under pressure must not start what it would refuse.
+      // Conditions before any start: a host under pressure must not start what it would refuse.
       Promise.all([
         this.nodeStatus.discover(this.ctx.config.featureLabels).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot discover host facts')),
         this.measureConditions(false),
         // Before the first pass, so that the histogram has it; in parallel, so it delays nothing.
         this.startMetrics(),
       ]),
-      loadManifestDir(paths.manifestsDir, undefined, this.manifestCache),
-      listManifestFiles(paths.manifestsDir),
     ]);
+    const manifestsLoaded = loadManifestDir(paths.manifestsDir, undefined, this.manifestCache, (partial) => this.earlyStarts(partial));
+    const filesListed = listManifestFiles(paths.manifestsDir);
+    manifestsLoaded.catch(() => undefined); // awaited below, after the prerequisites
+    filesListed.catch(() => undefined);
+    const [facts] = await prerequisites;
     const hostIP = facts.internalIP ?? '127.0.0.1';
-    const effective = computeEffective(manifests, this.state.lastGood, new Set(files));
-    const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, effective.inEffect, iso(this.clock.now()), marked);
+    const found = await marked;
+    // When every daemon found is one the state file records, adoption needs no manifest: the
+    // daemons are taken back, and DaemonSets new to this host start while later files are still
+    // parsed (parsing 500 files takes about a second). A daemon the state file lost is rebuilt
+    // from its DaemonSet, so then adoption waits for all of them.
+    const recorded = new Set(this.state.pods.map((p) => p.uid));
+    const adoptEarly = found.every((p) => recorded.has(p.marker.podUid));
+    if (adoptEarly) {
+      await this.adoptAndSupervise(this.state.lastGood, found, hostIP);
+      const [node, registry] = await Promise.all([loadNode(this.ctx, facts, this.nodeStatus.status(this.ctx.config)), readRegistry(paths.stateDir)]);
+      // A node.yaml with errors: its taints and labels are unknown, so nothing starts before the full pass decides.
+      if (!node.issues.some((i) => i.severity === 'error')) {
+        this.node = node.view;
+        this.early = { registry, next: 0, owned: new Set(this.state.pods.map((p) => `${p.daemonSet.namespace}/${p.daemonSet.name}`)), inUse: new Set(this.state.pods.map((p) => p.name)) };
+      }
+    }
+    const [manifests, files] = await Promise.all([manifestsLoaded, filesListed]);
+    this.early = undefined;
+    if (!adoptEarly) await this.adoptAndSupervise(computeEffective(manifests, this.state.lastGood, new Set(files)).inEffect, found, hostIP);
+    await this.reconcile('start');
+    this.scheduleConditions();
+    await this.watch();
+    // A file changed after the first pass read it but before the watcher was ready would wait for
+    // the 30 s resync: one more pass now (cheap: unchanged files are cache hits, nothing is saved).
+    void this.reconcile('watcher ready');
+    // Loaded here, after the first daemons started: the API brings node:http and the Kubernetes
+    // objects, ~20 ms of module loading that no start has to wait for.
+    const { startApiServer } = await import('../api/server.js');
+    this.api = await startApiServer(paths.socket, this);
+    const group = this.ctx.config.api.readOnlyGroup;
+    if (group !== undefined) {
+      const gid = await groupId(group);
+      if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
+      else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
+    }
+    if (this.ctx.config.api.address !== undefined) await this.serveTcpApi(this.ctx.config.api.address);
+    this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
+    this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
+    for (const t of this.timers) t.unref();
+    this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket, spawner: this.opts.runner.spawner }, 'agent ready');
+  }
+
+  /** Opt-in (metrics.address): prom-client is loaded only then. */
+  /** Takes back the daemons found (see adopt.ts), then supervises every recorded pod. */
+  private async adoptAndSupervise(lastGood: Readonly<Record<string, LastGood>>, found: MarkedProcess[], hostIP: string): Promise<void> {
+    const { paths } = this.ctx;
+    const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, lastGood, iso(this.clock.now()), Promise.resolve(found));
     this.state.pods = adopted.pods;
     this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
     const cgroups = new CgroupManager(() => ({ root: this.ctx.config.cgroupRoot, mountPoint: this.ctx.config.cgroupMountPoint }), this.log);
@@ -210,30 +263,42 @@ export class Agent {
       if (pod.deletionTimestamp) void this.stopPod(pod, 'resuming an interrupted stop');
       else this.supervisor.run(pod);
     }
-    await this.reconcile('start');
-    this.scheduleConditions();
-    await this.watch();
-    // A file changed after the first pass read it but before the watcher was ready would wait for
-    // the 30 s resync: one more pass now (cheap: unchanged files are cache hits, nothing is saved).
-    void this.reconcile('watcher ready');
-    // Loaded here, after the first daemons started: the API brings node:http and the Kubernetes
-    // objects, ~20 ms of module loading that no start has to wait for.
-    const { startApiServer } = await import('../api/server.js');
-    this.api = await startApiServer(paths.socket, this);
-    const group = this.ctx.config.api.readOnlyGroup;
-    if (group !== undefined) {
-      const gid = await groupId(group);
-      if (gid === undefined) this.log.error({ group }, 'api.readOnlyGroup: no such group; the read-only socket is not created');
-      else this.readOnlyApi = await startApiServer(paths.readOnlySocket, this, { gid });
-    }
-    if (this.ctx.config.api.address !== undefined) await this.serveTcpApi(this.ctx.config.api.address);
-    this.timers.push(setInterval(() => void this.reconcile('resync'), this.opts.resyncMs ?? 30_000));
-    this.timers.push(setInterval(() => void this.rotateLogs(), Math.max(100, this.ctx.config.logs.checkIntervalMs)));
-    for (const t of this.timers) t.unref();
-    this.log.info({ node: this.ctx.nodeName, root: paths.root, socket: paths.socket, spawner: this.opts.runner.spawner }, 'agent ready');
   }
 
-  /** Opt-in (metrics.address): prom-client is loaded only then. */
+  /**
+   * During start-up, after each manifest file: starts the pods of DaemonSets new to this host
+   * (none in the state file's last good set, no pod yet, no restart-on-change files to digest).
+   * Files are read in order and the first to define a DaemonSet wins, so what a file defines is
+   * final once it is in; the first full pass then finds these pods and starts nothing twice.
+   * Anything else (updates, deletions, DaemonSets known before) waits for the full pass.
+   */
+  private earlyStarts(partial: Readonly<LoadResult>): void {
+    const e = this.early;
+    if (e === undefined || this.closed) return;
+    const now = this.clock.now();
+    for (; e.next < partial.daemonSets.length; e.next++) {
+      const ds = partial.daemonSets[e.next]!.ds;
+      const key = dsKey(ds);
+      if (this.state.lastGood[key] !== undefined || e.owned.has(key) || restartOnChangePaths(ds).length > 0) continue;
+      const source = partial.daemonSets[e.next]!.source;
+      const want = this.desiredOf(key, { ds, path: source.path, file: source.file, line: source.line }, undefined, now);
+      for (const c of computePlan({ daemonSets: [want], pods: [], now }).create) {
+        this.createPod(ds, e.registry[registryKey(want.namespace, want.name)]?.uid ?? key, want.templateHash, want.generation, c.reason, e.inUse, true);
+      }
+      e.owned.add(key);
+    }
+  }
+
+  /** One DaemonSet as the plan sees it: where it may run, and its template's revision. */
+  private desiredOf(key: string, last: LastGood, digest: Record<string, string> | undefined, now: number) {
+    const ds = last.ds;
+    const spec = ds.spec.template.spec;
+    const placement = decidePlacement({ ...(spec.nodeName ? { nodeName: spec.nodeName } : {}), podSpec: spec, annotations: ds.metadata.annotations ?? {}, node: this.node!, now });
+    return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: revisionHash(ds.spec.template, digest),
+      generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate',
+      maxSurge: surgeForOneNode(ds.spec.updateStrategy?.rollingUpdate?.maxSurge), minReadySeconds: ds.spec.minReadySeconds ?? 0, placement, last };
+  }
+
   private async startMetrics(): Promise<void> {
     const address = this.ctx.config.metrics.address;
     if (address === undefined) return;
@@ -422,14 +487,7 @@ export class Agent {
     const registered = this.registerFirstSeen(Object.keys(effective.inEffect), registry);
     const now = this.clock.now();
     const digests = await this.restartOnChangeDigests(effective.inEffect);
-    const desired = Object.entries(effective.inEffect).map(([key, last]) => {
-      const ds = last.ds;
-      const spec = ds.spec.template.spec;
-      const placement = decidePlacement({ ...(spec.nodeName ? { nodeName: spec.nodeName } : {}), podSpec: spec, annotations: ds.metadata.annotations ?? {}, node: this.node!, now });
-      return { key, namespace: ds.metadata.namespace ?? 'default', name: ds.metadata.name, templateHash: revisionHash(ds.spec.template, digests.get(key)),
-        generation: ds.metadata.generation ?? 1, updateStrategyType: ds.spec.updateStrategy?.type ?? 'RollingUpdate',
-        maxSurge: surgeForOneNode(ds.spec.updateStrategy?.rollingUpdate?.maxSurge), minReadySeconds: ds.spec.minReadySeconds ?? 0, placement, last };
-    });
+    const desired = Object.entries(effective.inEffect).map(([key, last]) => this.desiredOf(key, last, digests.get(key), now));
     // Every pod, terminating ones included: the plan waits for those before creating a replacement.
     const plan = computePlan({ daemonSets: desired, pods: this.state.pods, now });
     this.evictionTimer?.cancel();
@@ -570,7 +628,7 @@ export class Agent {
   }
 
   /** `inUse`: names of every pod, kept up to date by the caller's loop (one set per pass, not per pod). */
-  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string, inUse: Set<string>): string {
+  private createPod(ds: DaemonSet, dsUid: string, templateHash: string, generation: number, reason: string, inUse: Set<string>, early = false): string {
     const key = dsKey(ds);
     // The counter is lost with the state file: skip names still in use so a replacement is never a namesake.
     let ordinal = this.state.podCounters?.[key] ?? 0;
@@ -580,7 +638,7 @@ export class Agent {
     (this.state.podCounters ??= {})[key] = ordinal + 1;
     const pod = buildPod({ ds, name, uid: randomUUID(), templateHash, templateGeneration: generation, nowIso: iso(this.clock.now()) });
     this.state.pods.push(pod);
-    this.log.info({ ds: key, pod: name, reason }, 'creating pod');
+    this.log.info({ ds: key, pod: name, reason, ...(early ? { early } : {}) }, 'creating pod');
     this.event({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.namespace, name: ds.metadata.name } });
     this.event({ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${name} to ${this.ctx.nodeName}`, involvedObject: { kind: 'Pod', namespace: pod.namespace, name } });
     this.supervisor.run(pod);

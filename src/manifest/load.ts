@@ -85,8 +85,8 @@ export type ManifestCache = Map<string, { sig: string; load: FileLoad }>;
  * manifests.d: a directory that does not exist yet simply holds no DaemonSets. These are the
  * files hostds acts on, so under root each must be one no other user can change (trust.ts).
  */
-export async function loadManifestDir(dir: string, displayBase?: string, cache?: ManifestCache): Promise<LoadResult> {
-  return loadPaths(await listManifestFiles(dir), displayBase, cache, true);
+export async function loadManifestDir(dir: string, displayBase?: string, cache?: ManifestCache, onProgress?: (partial: Readonly<LoadResult>) => void): Promise<LoadResult> {
+  return loadPaths(await listManifestFiles(dir), displayBase, cache, true, onProgress);
 }
 
 async function loadCached(path: string, display: string, cache: ManifestCache | undefined, trusted: boolean): Promise<FileLoad> {
@@ -105,30 +105,22 @@ async function loadCached(path: string, display: string, cache: ManifestCache | 
   return load;
 }
 
-/** How many files are being read while the current one is parsed. */
-const READ_AHEAD = 16;
-
-async function loadPaths(paths: string[], displayBase: string | undefined, cache: ManifestCache | undefined, trusted: boolean): Promise<LoadResult> {
+/**
+ * `onProgress` sees the result after each file, in file order. What it holds then is final for
+ * those files: a DaemonSet is defined by the first file that names it, and that file is in.
+ * With it, each file ends with a turn of the event loop, so what the callback started (a daemon
+ * handed to the spawn helper) goes ahead while the next file is parsed.
+ */
+async function loadPaths(paths: string[], displayBase: string | undefined, cache: ManifestCache | undefined, trusted: boolean,
+  onProgress?: (partial: Readonly<LoadResult>) => void): Promise<LoadResult> {
   const result: LoadResult = { daemonSets: [], rejected: [], issues: [], files: [] };
   // Rejected definitions count too: the alphabetically first file wins even while it is broken,
   // so breaking or fixing it never swaps in another file's version behind the operator's back.
   const seen = new Map<string, DaemonSetSource>();
-  // Files are read ahead of the one being parsed: one at a time, each file's open/stat/read/close
-  // round trips through the thread pool left the agent idle for most of its start (docs/benchmarks.md).
-  const loads: (Promise<FileLoad> | undefined)[] = [];
-  const startLoad = (i: number): void => {
-    const path = paths[i]!;
-    const p = loadCached(path, displayPath(path, displayBase), cache, trusted);
-    p.catch(() => undefined); // rethrown when awaited in order below; not an unhandled rejection meanwhile
-    loads[i] = p;
-  };
-  for (let i = 0; i < Math.min(READ_AHEAD, paths.length); i++) startLoad(i);
   for (let i = 0; i < paths.length; i++) {
     const display = displayPath(paths[i]!, displayBase);
     result.files.push(display);
-    const one = await loads[i]!;
-    loads[i] = undefined;
-    if (i + READ_AHEAD < paths.length) startLoad(i + READ_AHEAD);
+    const one = await loadCached(paths[i]!, display, cache, trusted);
     result.issues.push(...one.issues);
     const entries = [
       ...one.daemonSets.map((d) => ({ ns: d.ds.metadata.namespace ?? 'default', name: d.ds.metadata.name, source: d.source, accepted: d as LoadedDaemonSet | undefined, errors: [] as ManifestIssue[] })),
@@ -149,6 +141,10 @@ async function loadPaths(paths: string[], displayBase: string | undefined, cache
       };
       result.issues.push(err);
       result.rejected.push({ namespace: e.ns, name: e.name, source: e.source, errors: [...e.errors, err] });
+    }
+    if (onProgress) {
+      onProgress(result);
+      await new Promise<void>((res) => setImmediate(res));
     }
   }
   if (cache) {

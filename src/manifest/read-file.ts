@@ -1,6 +1,6 @@
 // Reads one manifest file defensively: a FIFO, a device, a directory named x.yaml, a dangling
 // symlink, an unreadable or huge file each become one positioned issue instead of a hang or crash.
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import type { ManifestIssue } from './issues.js';
 import { refusal } from '../state/trust.js';
 
@@ -15,17 +15,27 @@ function fail(file: string, code: ManifestIssue['code'], message: string, line =
   return { ok: false, issue: { code, severity: 'error', file, line, col, path: '', message } };
 }
 
-/** `trusted`: a file hostds acts on (the root's manifests, node.yaml), refused when another user could change it. */
+/**
+ * `trusted`: a file hostds acts on (the root's manifests, node.yaml), refused when another user could change it.
+ * The reads are synchronous: through fs.promises each file cost a FileHandle and five thread-pool
+ * round trips, ~0.9 ms of the agent's main thread against ~0.03 ms inline, 450 ms of its start
+ * with 500 files (docs/benchmarks.md). These are local configuration files, and a FIFO cannot
+ * block the open (O_NONBLOCK) and is refused before any read.
+ */
 export async function readManifestFile(path: string, display: string, opts: { trusted?: boolean } = {}): Promise<ReadResult> {
-  let handle: fsp.FileHandle;
+  return readManifestFileSync(path, display, opts);
+}
+
+function readManifestFileSync(path: string, display: string, opts: { trusted?: boolean }): ReadResult {
+  let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it after fstat anyway.
-    handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
-    return fail(display, 'unreadable', await describeOpenError(path, err));
+    return fail(display, 'unreadable', describeOpenError(path, err));
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (st.isDirectory()) return fail(display, 'unreadable', 'is a directory, not a manifest file');
     if (!st.isFile()) return fail(display, 'unreadable', 'is not a regular file (a FIFO, socket or device); refusing to read it');
     const refused = opts.trusted ? refusal(st, path) : undefined;
@@ -39,7 +49,7 @@ export async function readManifestFile(path: string, display: string, opts: { tr
     // Read to EOF rather than trusting st.size: the file may grow while we read it.
     for (;;) {
       const want = buf.length - length;
-      const { bytesRead } = await handle.read(buf, length, want, null);
+      const bytesRead = readSync(fd, buf, length, want, null);
       length += bytesRead;
       // A short read of a regular file is its end: no second call just to be told so.
       if (bytesRead < want || bytesRead === 0) break;
@@ -54,14 +64,15 @@ export async function readManifestFile(path: string, display: string, opts: { tr
   } catch (err) {
     return fail(display, 'unreadable', `cannot read: ${(err as Error).message}`);
   } finally {
-    await handle.close().catch(() => undefined);
+    try { closeSync(fd); } catch { /* nothing was written; nothing to lose */ }
   }
 }
 
-async function describeOpenError(path: string, err: unknown): Promise<string> {
+function describeOpenError(path: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    const target = await fsp.readlink(path).catch(() => undefined);
+    let target: string | undefined;
+    try { target = readlinkSync(path); } catch { target = undefined; }
     return target !== undefined ? `is a dangling symlink to ${target}` : 'does not exist';
   }
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
