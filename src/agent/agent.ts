@@ -57,8 +57,9 @@ const CONFIRM_MS = 100;
 const LOG_COPY_GAP_MS = 1000;
 const SAVE_DEBOUNCE_MS = 20;
 const SAVE_MIN_GAP_MS = 100;
-/** Saving may take at most about a tenth of the time: each save serialises and fsyncs the whole state. */
-const SAVE_GAP_PER_SAVE_MS = 10;
+/** Each save serialises and fsyncs the whole state, ~0.05 ms per pod: the gap grows with it (~300 ms at 500 pods). */
+const SAVE_GAP_PER_POD_MS = 0.5;
+const SAVE_MAX_GAP_MS = 1000;
 
 function graceMs(pod: PodRecord): number {
   return Math.max(MIN_GRACE_S, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
@@ -90,8 +91,6 @@ export class Agent {
   /** The config text and trust verdict last acted on. */
   private configSeen: string | undefined;
   private lastSaveAt = -Infinity;
-  /** How long the last save took (serialise, write, fsync, rename): the gap to the next grows with it. */
-  private lastSaveMs = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
@@ -370,14 +369,14 @@ export class Agent {
   }
 
   /**
-   * 20 ms after a change, and at most every 100 ms or ten times as long as the last save took:
-   * starting 500 daemons, a save per 20 ms serialised the whole state ~100 times (~5% of the
-   * start, mostly GC), and one every 100 ms still cost ~300 ms of the main thread. What a crash
-   * loses in between, the marker scan recovers (agent-hostile: SIGKILL at random points).
+   * 20 ms after a change, and at most every 100 ms plus 0.5 ms per pod: starting 500 daemons, a
+   * save per 20 ms serialised the whole state ~100 times (~5% of the start, mostly GC), and one
+   * every 100 ms still cost ~300 ms of the main thread. What a crash loses in between, the
+   * marker scan recovers (agent-hostile: SIGKILL at random points).
    */
   private scheduleSave(): void {
     if (this.saveTimer || this.closed) return;
-    const gap = Math.max(SAVE_MIN_GAP_MS, SAVE_GAP_PER_SAVE_MS * this.lastSaveMs);
+    const gap = Math.min(SAVE_MAX_GAP_MS, SAVE_MIN_GAP_MS + SAVE_GAP_PER_POD_MS * this.state.pods.length);
     const delay = Math.max(SAVE_DEBOUNCE_MS, this.lastSaveAt + gap - this.clock.now());
     this.saveTimer = this.clock.setTimer(delay, () => {
       this.saveTimer = undefined;
@@ -403,11 +402,7 @@ export class Agent {
    */
   save(): Promise<void> {
     if (!this.closed) this.syncLogTimes();
-    this.saving = this.saving.then(async () => {
-      const t0 = performance.now();
-      await saveState(this.ctx.paths.stateDir, this.state);
-      this.lastSaveMs = performance.now() - t0;
-    })
+    this.saving = this.saving.then(() => saveState(this.ctx.paths.stateDir, this.state))
       .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
     return this.saving;
   }
