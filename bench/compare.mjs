@@ -675,7 +675,7 @@ managers on this 2-core machine.
    The CPU the manager's processes used up to that moment is reported too (for PM2 the God daemon
    only, not the \`pm2 start\` CLI).
 2. **Memory**: ${settleMs / 1000} s after all are up, the sum of \`Rss\` and \`Pss\` in \`/proc/PID/smaps_rollup\` over the
-   manager's own processes: the hostds agent; the supervisord process; PM2's God daemon (pid from
+   manager's own processes: the hostds agent and its spawn helper (\`hostds-spawn\`); the supervisord process; PM2's God daemon (pid from
    \`PM2_HOME/pm2.pid\`); runsvdir plus its N runsv processes. Children are excluded. RSS counts
    shared pages once per process, so runit's N small runsv processes look large in RSS; PSS
    (shared pages divided among their users) is the fair figure for it.
