@@ -415,6 +415,13 @@ int main(void)
 	setup_fds();
 	/* A vanished agent shows up as EPIPE from write(), not as a signal that kills us mid-start. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Our life is the agent's (EOF, PDEATHSIG), never a signal's: Ctrl-C in a terminal reaches the
+	 * whole foreground group, systemd's stop the whole cgroup, and the agent must be able to go on
+	 * starting daemons while it handles them. Children get every disposition back (child()). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

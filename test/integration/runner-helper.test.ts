@@ -177,6 +177,19 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
     expect(statusField(h.pid, 'Groups')).toBe('');
   });
 
+  test('SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end the helper (Ctrl-C reaches the whole terminal group); its daemons start with none ignored', async () => {
+    const runner = createSpawnRunner({ pollMs: 50, spawner: 'helper' });
+    const a = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'a.log') }), runner);
+    const helperPid = stat(a.pid)!.ppid;
+    expect(exeOf(helperPid)).toBe(HELPER_PATH);
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.kill(helperPid, s);
+    const b = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'b.log') }), runner);
+    expect(stat(b.pid)!.ppid).toBe(helperPid);
+    expect(runner.spawner).toBe('helper');
+    expect(isGone(helperPid)).toBe(false);
+    expect(statusField(b.pid, 'SigIgn')).toBe('0000000000000000');
+  });
+
   test('the helper killed mid-life: daemons keep running, their exit is still noticed, later starts still work', async () => {
     const runner = createSpawnRunner({ pollMs: 50, spawner: 'helper' });
     const warnings: string[] = [];
