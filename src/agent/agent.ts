@@ -18,7 +18,7 @@ import { configRefusal } from '../cli/context.js';
 import { setStrictModes } from '../state/trust.js';
 import type { NodeCondition } from '../host/conditions.js';
 import { decidePlacement } from '../schedule/decide.js';
-import { computePlan } from '../reconcile/plan.js';
+import { computePlan, keyOfPod } from '../reconcile/plan.js';
 import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
@@ -201,7 +201,7 @@ export class Agent {
       // A node.yaml with errors: its taints and labels are unknown, so nothing starts before the full pass decides.
       if (!node.issues.some((i) => i.severity === 'error')) {
         this.node = node.view;
-        this.early = { registry, next: 0, owned: new Set(this.state.pods.map((p) => `${p.daemonSet.namespace}/${p.daemonSet.name}`)), inUse: new Set(this.state.pods.map((p) => p.name)) };
+        this.early = { registry, next: 0, owned: new Set(this.state.pods.map(keyOfPod)), inUse: new Set(this.state.pods.map((p) => p.name)) };
       }
     }
     const [manifests, files] = await Promise.all([manifestsLoaded, filesListed]);

@@ -3,7 +3,8 @@
 // field 22) + boot id, and found again after a state loss by the marker in its environment.
 import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { MARKER_ENV, type MarkedProcess, type Marker, type ProcessHandle } from './runner.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MARKER_ENV, type ExitInfo, type MarkedProcess, type Marker, type ProcessHandle } from './runner.js';
 
 export interface ProcStat {
   /** Field 3: R, S, D, Z, T, ... */
@@ -92,6 +93,15 @@ export async function checkHandle(handle: ProcessHandle): Promise<HandleStatus> 
 
 export async function isProcessAlive(handle: ProcessHandle): Promise<boolean> {
   return (await checkHandle(handle)) === 'alive';
+}
+
+/**
+ * The end of a process that is not our child (adopted, or reaped by a helper that is gone): only
+ * its disappearance can be seen, so its exit status is unknown.
+ */
+export async function pollUntilGone(handle: ProcessHandle, pollMs: number): Promise<ExitInfo> {
+  while (await isProcessAlive(handle)) await sleep(pollMs, undefined, { ref: false });
+  return { exitCode: null, signal: null, known: false };
 }
 
 /**
@@ -184,6 +194,12 @@ export function decodeMarker(value: string): Marker | undefined {
   } catch {
     return undefined; // malformed %-escape: not a marker we wrote
   }
+}
+
+/** True while some process's name (comm, as prctl(PR_SET_NAME) sets it) is `comm`. */
+export async function anyProcessNamed(comm: string): Promise<boolean> {
+  const names = await scanSliced(await listPids(), (pid) => readProcFileSync(`/proc/${pid}/comm`)?.toString('latin1').trimEnd());
+  return names.includes(comm);
 }
 
 const MARKER_PREFIX = Buffer.from(`${MARKER_ENV}=`);

@@ -7,19 +7,21 @@
 // The fork+exec itself is done by the hostds-spawn helper when it is installed (spawner.ts,
 // docs/spawner.md): forking the agent costs its main thread 1-2 ms per daemon, asking the helper ~0.2 ms.
 import { accessSync, closeSync, constants, open, openSync, readSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
+  anyProcessNamed,
   checkHandle,
   encodeMarker,
   isGroupAlive,
   readProcStat,
   isProcessAlive,
   listMarkedProcesses,
+  pollUntilGone,
   readBootId,
   readProcStatSync,
 } from './proc.js';
@@ -290,12 +292,7 @@ function chooseSpawner(options: Partial<SpawnRunnerOptions>, helperPath: string)
 /** Waits (bounded) for children of a dead helper that are between fork and exec (named hostds-prexec). */
 async function waitForPreExecChildren(timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
-    const comms = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')));
-    if (!comms.some((c) => c.trim() === 'hostds-prexec')) return;
-    await sleep(10);
-  }
+  while (performance.now() < deadline && (await anyProcessNamed('hostds-prexec'))) await sleep(10);
 }
 
 export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): SpawnRunner {
@@ -415,14 +412,9 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Sp
     return startWithNode(spec, command, args, joinsCgroup);
   }
 
-  async function pollUntilGone(handle: ProcessHandle): Promise<ExitInfo> {
-    while (await isProcessAlive(handle)) await sleep(opts.pollMs, undefined, { ref: false });
-    return { exitCode: null, signal: null, known: false };
-  }
-
   async function waitExit(handle: ProcessHandle): Promise<ExitInfo> {
     const own = children.get(keyOf(handle));
-    if (own === undefined) return pollUntilGone(handle);
+    if (own === undefined) return pollUntilGone(handle, opts.pollMs);
     const info = await own;
     children.delete(keyOf(handle)); // the exit has been delivered; the pid is free for reuse now
     return info;

@@ -6,9 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { getSystemErrorName } from 'node:util';
-import { isProcessAlive, readBootId, readProcStatSync } from './proc.js';
+import { pollUntilGone, readBootId, readProcStatSync } from './proc.js';
 import type { ExitInfo } from './runner.js';
 
 export interface HelperRequest {
@@ -195,10 +194,7 @@ export class HelperSpawner {
     this.pending.clear();
     const bootId = readBootId();
     for (const [pid, child] of this.children) {
-      void (async () => {
-        while (await isProcessAlive({ pid, procStart: child.procStart, bootId })) await sleep(this.opts.pollMs, undefined, { ref: false });
-        child.resolve({ exitCode: null, signal: null, known: false });
-      })();
+      void pollUntilGone({ pid, procStart: child.procStart, bootId }, this.opts.pollMs).then(child.resolve);
     }
     this.children.clear();
   }

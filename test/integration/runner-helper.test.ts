@@ -13,40 +13,23 @@ import { SpawnError, type ProcessHandle, type StartSpec } from '../../src/superv
 import { bundleModule } from '../helpers/bundle.js';
 import { HELPER_EXPECTED, HELPER_PATH } from '../helpers/spawners.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
+import { isGone, procStat, trackedProcesses } from '../helpers/tracked-processes.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const isRoot = process.getuid?.() === 0;
 
-function stat(pid: number): { state: string; ppid: number; pgrp: number; session: number; procStart: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), procStart: f[19]! };
-  } catch {
-    return undefined;
-  }
-}
-const isGone = (pid: number): boolean => { const s = stat(pid); return s === undefined || s.state === 'Z'; };
 const statusField = (pid: number, name: string): string => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim() ?? '';
 const exeOf = (pid: number): string => { try { return readlinkSync(`/proc/${pid}/exe`); } catch { return ''; } };
 
-const tracked: { pid: number; procStart: string }[] = [];
-function track(pid: number): void {
-  const s = stat(pid);
-  if (s !== undefined) tracked.push({ pid, procStart: s.procStart });
-}
+const processes = trackedProcesses();
+const track = processes.track;
 
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hostds-helper-'));
 });
 afterEach(async () => {
-  for (const { pid, procStart } of tracked.splice(0)) {
-    if (stat(pid)?.procStart !== procStart) continue; // gone, or the pid was reused
-    for (const target of [-pid, pid]) {
-      try { process.kill(target, 'SIGKILL'); } catch { /* gone, or not a group leader */ }
-    }
-  }
+  processes.killAll();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -62,7 +45,7 @@ describe('choosing the spawner', () => {
     expect(auto.spawner).toBe('node');
     const h = await auto.start(spec(['/bin/sleep', '100000']));
     track(h.pid);
-    expect(stat(h.pid)!.ppid).toBe(process.pid);
+    expect(procStat(h.pid)!.ppid).toBe(process.pid);
     expect(() => createSpawnRunner({ spawner: 'helper', helperPath: missing })).toThrow(/not an executable file/);
   });
 });
@@ -81,7 +64,7 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
     const s = spec(['/bin/sleep', '100000']);
     const h = await startTracked(s);
     expect(helperRunner.spawner).toBe('helper');
-    const helperPid = stat(h.pid)!.ppid;
+    const helperPid = procStat(h.pid)!.ppid;
     expect(exeOf(helperPid)).toBe(HELPER_PATH);
     expect(statusField(h.pid, 'SigBlk')).toMatch(/^0+$/);
     expect(statusField(h.pid, 'SigIgn')).toMatch(/^0+$/);
@@ -90,7 +73,7 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
     expect(readlinkSync(`/proc/${h.pid}/fd/0`)).toBe('/dev/null');
     expect(readlinkSync(`/proc/${h.pid}/fd/1`)).toBe(s.logPath);
     expect(readlinkSync(`/proc/${h.pid}/fd/2`)).toBe(s.logPath);
-    expect(stat(h.pid)).toMatchObject({ pgrp: h.pid, session: h.pid, procStart: h.procStart });
+    expect(procStat(h.pid)).toMatchObject({ pgrp: h.pid, session: h.pid, procStart: h.procStart });
     // The marker is the daemon's alone: the helper must never look like a daemon to findMarked.
     expect(readFileSync(`/proc/${h.pid}/environ`, 'utf8').split('\0')).toContain('HOSTDS_POD_MARKER=helper-test/p/u/c/default%2Fds/h');
     expect(readFileSync(`/proc/${helperPid}/environ`, 'utf8')).not.toContain('HOSTDS_POD_MARKER');
@@ -180,11 +163,11 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
   test('SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end the helper (Ctrl-C reaches the whole terminal group); its daemons start with none ignored', async () => {
     const runner = createSpawnRunner({ pollMs: 50, spawner: 'helper' });
     const a = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'a.log') }), runner);
-    const helperPid = stat(a.pid)!.ppid;
+    const helperPid = procStat(a.pid)!.ppid;
     expect(exeOf(helperPid)).toBe(HELPER_PATH);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.kill(helperPid, s);
     const b = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'b.log') }), runner);
-    expect(stat(b.pid)!.ppid).toBe(helperPid);
+    expect(procStat(b.pid)!.ppid).toBe(helperPid);
     expect(runner.spawner).toBe('helper');
     expect(isGone(helperPid)).toBe(false);
     expect(statusField(b.pid, 'SigIgn')).toBe('0000000000000000');
@@ -197,14 +180,14 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
     process.on('warning', onWarning);
     try {
       const a = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'a.log') }), runner);
-      const helperPid = stat(a.pid)!.ppid;
+      const helperPid = procStat(a.pid)!.ppid;
       expect(exeOf(helperPid)).toBe(HELPER_PATH);
       const exit = runner.waitExit(a);
       process.kill(helperPid, 'SIGKILL');
       await waitFor(() => runner.spawner === 'node', 10_000, 'the runner to notice the helper is gone');
       expect(await runner.isAlive(a)).toBe(true);
       const b = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'b.log') }), runner);
-      expect(stat(b.pid)!.ppid).toBe(process.pid); // child_process now
+      expect(procStat(b.pid)!.ppid).toBe(process.pid); // child_process now
       process.kill(a.pid, 'SIGKILL');
       expect(await exit).toEqual({ exitCode: null, signal: null, known: false });
       await waitFor(() => warnings.length > 0, 5_000, 'the warning');
@@ -217,7 +200,7 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
   test('a request the helper never answered is not retried, and fails as a SpawnError', async () => {
     const runner = createSpawnRunner({ pollMs: 50, spawner: 'helper' });
     const first = await startTracked(spec(['/bin/sleep', '100000'], { logPath: join(dir, 'a.log') }), runner);
-    const helperPid = stat(first.pid)!.ppid;
+    const helperPid = procStat(first.pid)!.ppid;
     process.kill(helperPid, 'SIGSTOP');
     const pending = runner.start(spec(['/usr/bin/touch', join(dir, 'ran')], { logPath: join(dir, 'b.log') })).then((h) => { track(h.pid); return h; }, (e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
@@ -241,9 +224,9 @@ describe.skipIf(!HELPER_EXPECTED)('hostds-spawn', () => {
       holder.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
       const { handle } = await waitForValue(() => (out.includes('\n') ? JSON.parse(out) as { handle: ProcessHandle } : undefined), 20_000, 'the holder to start a daemon');
       track(handle.pid);
-      const helperPid = stat(handle.pid)!.ppid;
+      const helperPid = procStat(handle.pid)!.ppid;
       expect(exeOf(helperPid)).toBe(HELPER_PATH);
-      expect(stat(helperPid)!.ppid).toBe(holder.pid);
+      expect(procStat(helperPid)!.ppid).toBe(holder.pid);
       track(helperPid);
       process.kill(holder.pid!, 'SIGKILL');
       await waitFor(() => isGone(helperPid), 10_000, 'the helper to exit');

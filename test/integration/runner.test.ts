@@ -13,48 +13,21 @@ import { SpawnError, type Marker, type ProcessHandle, type StartSpec } from '../
 import { bundleModule } from '../helpers/bundle.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 import { HELPER_PATH, SPAWNERS } from '../helpers/spawners.js';
+import { isGone, procStat, trackedProcesses } from '../helpers/tracked-processes.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, 'test/fixtures');
 const fixture = (name: string): string => join(FIXTURES, name);
 
-function statOf(pid: number): { state: string; procStart: string; pgrp: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', procStart: fields[19] ?? '', pgrp: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Gone from /proc, or a zombie (this host's init does not reap orphans, so zombies can stay). */
-function isGone(pid: number): boolean {
-  const s = statOf(pid);
-  return s === undefined || s.state === 'Z';
-}
-
-const tracked: { pid: number; procStart: string }[] = [];
-function track(pid: number): void {
-  const s = statOf(pid);
-  if (s !== undefined) tracked.push({ pid, procStart: s.procStart });
-}
+const processes = trackedProcesses();
+const track = processes.track;
 
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hostds-runner-'));
 });
 afterEach(async () => {
-  for (const { pid, procStart } of tracked.splice(0)) {
-    if (statOf(pid)?.procStart !== procStart) continue; // gone, or the pid was reused
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone, or not a group leader
-      }
-    }
-  }
+  processes.killAll();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -96,7 +69,7 @@ describe.each(SPAWNERS)('%s spawner', (spawnerKind) => {
       const s = spec('forever.mjs');
       const handle = await startTracked(s);
       expect((await ready(s.logPath)).pid).toBe(handle.pid);
-      expect(handle.procStart).toBe(statOf(handle.pid)?.procStart);
+      expect(handle.procStart).toBe(procStat(handle.pid)?.procStart);
       expect(handle.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
       expect(await runner.isAlive(handle)).toBe(true);
     });
@@ -286,7 +259,7 @@ describe.each(SPAWNERS)('%s spawner', (spawnerKind) => {
         return kids.find((k) => readFileSync(`/proc/${k}/cmdline`, 'utf8').startsWith('sleep'));
       }, 5000, 'the namespaced sleep');
       track(inner);
-      await waitFor(() => statOf(inner)?.pgrp === inner, 5000, 'setsid in the namespace');
+      await waitFor(() => procStat(inner)?.pgrp === inner, 5000, 'setsid in the namespace');
       const { listMarkedProcesses } = await import('../../src/supervise/proc.js');
       const listed = (await listMarkedProcesses(rootId)).map((p) => p.pid);
       expect(listed).toContain(ours.pid);
