@@ -12,3 +12,6 @@ export const HELPER_PATH = DEFAULT_HELPER_PATH;
 /** True where the helper must be tested: built, or buildable here, or on CI. */
 export const HELPER_EXPECTED = isCI || hasCompiler || existsSync(DEFAULT_HELPER_PATH);
 export const SPAWNERS: ('node' | 'helper')[] = HELPER_EXPECTED ? ['node', 'helper'] : ['node'];
+if (!HELPER_EXPECTED) {
+  console.warn('hostds-spawn tests skipped: no C compiler here and not CI, so the agent uses child_process.spawn (docs/spawner.md)');
+}

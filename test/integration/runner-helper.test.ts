@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { createSpawnRunner } from '../../src/supervise/runner-spawn.js';
 import { SpawnError, type ProcessHandle, type StartSpec } from '../../src/supervise/runner.js';
 import { bundleModule } from '../helpers/bundle.js';
+import { makeRoot, runCli } from '../helpers/cli.js';
 import { HELPER_EXPECTED, HELPER_PATH } from '../helpers/spawners.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 import { isGone, procStat, trackedProcesses } from '../helpers/tracked-processes.js';
@@ -39,6 +40,14 @@ function spec(argv: string[], over: Partial<StartSpec> = {}): StartSpec {
 }
 
 describe('choosing the spawner', () => {
+  test('the agent refuses an unknown HOSTDS_SPAWNER with a clear error, not a stack trace, and starts nothing', async () => {
+    const root = await makeRoot();
+    const r = await runCli(['agent'], { root, env: { HOSTDS_SPAWNER: 'fast' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`HOSTDS_SPAWNER must be 'node', 'helper' or 'auto', got "fast"`);
+    expect(r.stderr).not.toMatch(/this is a bug|\n\s+at /);
+  });
+
   test('auto without the binary (a build without a C compiler) uses child_process; helper without it is an error', async () => {
     const missing = join(dir, 'no-such-helper');
     const auto = createSpawnRunner({ helperPath: missing });

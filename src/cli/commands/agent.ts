@@ -3,6 +3,7 @@
 import v8 from 'node:v8';
 import type { Context } from '../context.js';
 import { createLogger } from '../../observe/logger.js';
+import { CliError } from '../errors.js';
 
 export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean }): Promise<number> {
   // A long-running agent allocates in small bursts: V8 would grow its young generation to 32 MiB
@@ -20,9 +21,16 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
     log.warn('strictModes is off: manifests and node.yaml that other users can change are acted on as root');
   }
   for (const i of ctx.configIssues) log.warn({ file: i.file, line: i.line, col: i.col }, `config: ${i.path ? `${i.path}: ` : ''}${i.message}`);
+  let runner: ReturnType<typeof createSpawnRunner>;
+  try {
+    runner = createSpawnRunner();
+  } catch (err) {
+    // HOSTDS_SPAWNER set to something else, or 'helper' without the binary: the operator's setting.
+    throw new CliError(`${(err as Error).message} (docs/spawner.md)`);
+  }
   const agent = new Agent(ctx, {
     stopDaemonsOnExit: opts.stopDaemonsOnExit === true || ctx.config.onExit === 'stop',
-    runner: createSpawnRunner(),
+    runner,
     log,
   });
   // Handlers first, and for the whole life of the agent: a SIGTERM during start-up (systemd
