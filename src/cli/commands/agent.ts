@@ -11,8 +11,13 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   // saves ~15-25 MiB of RSS, and every fork of the agent (one per daemon started) copies less.
   // optimize-for-size grows the old generation in smaller steps: in a restart storm RSS stays
   // ~4 MiB lower, at no measurable CPU cost per restart (docs/benchmarks.md).
+  // No TurboFan: the agent waits on processes and files, it has no hot loop worth optimising.
+  // On 2 cores its compile jobs competed with the start-up they were meant to speed up (100
+  // daemons started ~20% sooner without them), and its code, its zones and the compiler's own
+  // pages of the node binary cost 5-9 MiB of RSS, most of the growth in a restart storm.
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--optimize-for-size');
+  v8.setFlagsFromString('--no-turbofan');
   const [{ Agent }, { createSpawnRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-spawn.js')]);
   const log = await createLogger();
   // One failed effect must not take down the agent and, with it, supervision of every daemon.
