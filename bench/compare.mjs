@@ -11,14 +11,18 @@
 // Soak (issue 4): K daemons that crash at once, restarted immediately, until R restarts; manager
 // RSS/PSS after 200 warm-up restarts against after the soak. Written to bench/soak.md and spliced
 // into docs/benchmarks.md; a full run without --soak keeps the last bench/soak.md.
+// hostds only (hostds-only.mjs): reaction to a label or manifest change and `hostds get` latency
+// against `node -e 0`, at each N. Written to bench/hostds-only.md; --hostds-only runs it alone.
 // Usage: node bench/compare.mjs [--n 10,100,500] [--repeats 3] [--quick] [--managers hostds,supervisord,pm2,runit] [--no-doc]
 //        [--soak R] [--soak-only] [--soak-k 3] [--soak-max-s 300]
+//        [--hostds-only] [--reaction-trials 30] [--cli-runs 20]
 import { spawn, spawnSync } from 'node:child_process';
 import { readlinkSync, statSync, utimesSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { hostdsOnlyMarkdown, measureHostdsOnly } from './hostds-only.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -32,6 +36,9 @@ const { values: opt } = parseArgs({
     'soak-only': { type: 'boolean', default: false },
     'soak-k': { type: 'string', default: '3' },
     'soak-max-s': { type: 'string', default: '300' }, // cap per manager on the soak phase (runit: ~1 restart/s/daemon)
+    'hostds-only': { type: 'boolean', default: false }, // reaction and CLI latency alone, merged into the existing doc
+    'reaction-trials': { type: 'string', default: '30' },
+    'cli-runs': { type: 'string', default: '20' },
   },
 });
 const Ns = opt.n.split(',').map(Number);
@@ -46,6 +53,9 @@ const soakK = Number(opt['soak-k']);
 const soakMaxS = Number(opt['soak-max-s']);
 const SOAK_WARMUP = 200;
 if (!Number.isInteger(soakR) || soakR < 0 || !(soakK >= 1) || !(soakMaxS > 0)) throw new Error('bad --soak, --soak-k or --soak-max-s');
+const reactionTrials = Number(opt['reaction-trials']);
+const cliRuns = Number(opt['cli-runs']);
+if (!(reactionTrials >= 1) || !(cliRuns >= 1)) throw new Error('bad --reaction-trials or --cli-runs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
@@ -529,20 +539,23 @@ and is capped by time; its growth is over fewer restarts.
 ${SOAK_END}
 `;
 }
-/** Splice the soak section into docs/benchmarks.md: replace the previous one, or put it before the findings. */
-function mergeSoakIntoDoc(section) {
+const HOSTDS_ONLY_BEGIN = '<!-- hostds-only:begin (bench/hostds-only.md, written by compare.mjs) -->';
+const HOSTDS_ONLY_END = '<!-- hostds-only:end -->';
+
+/** Splice a section into docs/benchmarks.md: replace the previous one, or put it before the findings. */
+function mergeSectionIntoDoc(section, begin, end, what) {
   const docPath = join(repo, 'docs/benchmarks.md');
-  if (!existsSync(docPath)) { log('no docs/benchmarks.md to merge into; run compare.mjs without --soak-only first'); return; }
+  if (!existsSync(docPath)) { log(`no docs/benchmarks.md to merge the ${what} section into; run compare.mjs without --soak-only or --hostds-only first`); return; }
   let doc = readFileSync(docPath, 'utf8');
-  const a = doc.indexOf(SOAK_BEGIN), b = doc.indexOf(SOAK_END);
-  if (a >= 0 && b > a) doc = doc.slice(0, a) + section.trimEnd() + doc.slice(b + SOAK_END.length);
+  const a = doc.indexOf(begin), b = doc.indexOf(end);
+  if (a >= 0 && b > a) doc = doc.slice(0, a) + section.trimEnd() + doc.slice(b + end.length);
   else {
     const findings = existsSync(join(repo, 'bench/findings.md')) ? readFileSync(join(repo, 'bench/findings.md'), 'utf8') : '';
     const at = findings ? doc.lastIndexOf(findings) : -1;
     doc = at >= 0 ? `${doc.slice(0, at)}${section}\n${doc.slice(at)}` : `${doc}\n${section}`;
   }
   writeFileSync(docPath, doc);
-  log('merged the soak section into docs/benchmarks.md');
+  log(`merged the ${what} section into docs/benchmarks.md`);
 }
 
 // ---- statistics and output
@@ -694,7 +707,8 @@ process shares the CPUs with what it measures, which weighs more on small machin
   const findings = existsSync(join(repo, 'bench/findings.md')) ? `\n${readFileSync(join(repo, 'bench/findings.md'), 'utf8')}` : '';
   // The soak section (bench/soak.md) is kept from the last run with --soak.
   const soakMd = existsSync(join(repo, 'bench/soak.md')) ? `\n${readFileSync(join(repo, 'bench/soak.md'), 'utf8')}` : '';
-  writeFileSync(join(repo, 'docs/benchmarks.md'), doc + soakMd + findings);
+  const onlyMd = existsSync(join(repo, 'bench/hostds-only.md')) ? `\n${readFileSync(join(repo, 'bench/hostds-only.md'), 'utf8')}` : '';
+  writeFileSync(join(repo, 'docs/benchmarks.md'), doc + onlyMd + soakMd + findings);
   log('wrote docs/benchmarks.md and bench/benchmarks.svg');
 }
 
@@ -717,11 +731,26 @@ try {
       const section = soakSection(rows, tools);
       writeFileSync(join(repo, 'bench/soak.md'), section);
       log('wrote bench/soak.md');
-      if (opt['soak-only']) mergeSoakIntoDoc(section);
+      if (opt['soak-only']) mergeSectionIntoDoc(section, SOAK_BEGIN, SOAK_END, 'soak');
+    }
+  }
+  const alone = opt['soak-only'] || opt['hostds-only'];
+  if (names.includes('hostds') && !opt['soak-only']) {
+    const rows = [];
+    for (const n of Ns) {
+      log(`hostds only: N=${n}`);
+      try { rows.push(await measureHostdsOnly({ repo, n, trials: reactionTrials, cliRuns, log })); } catch (err) { log(`  failed: ${err.message}`); rows.push({ n, error: err.message }); }
+    }
+    const section = `${HOSTDS_ONLY_BEGIN}\n${hostdsOnlyMarkdown(rows, { trials: reactionTrials, cliRuns })}\n${HOSTDS_ONLY_END}\n`;
+    console.log(section);
+    if (!opt['no-doc']) {
+      writeFileSync(join(repo, 'bench/hostds-only.md'), section);
+      log('wrote bench/hostds-only.md');
+      if (opt['hostds-only']) mergeSectionIntoDoc(section, HOSTDS_ONLY_BEGIN, HOSTDS_ONLY_END, 'hostds-only');
     }
   }
   const results = [];
-  for (const n of opt['soak-only'] ? [] : Ns) { // --soak-only: the soak alone, merged into the existing doc
+  for (const n of alone ? [] : Ns) { // --soak-only: the soak alone, merged into the existing doc
     for (let rep = 1; rep <= repeats; rep++) {
       for (const name of names) {
         log(`N=${n} repeat ${rep}/${repeats}: ${name}`);
@@ -731,7 +760,7 @@ try {
       }
     }
   }
-  if (!opt['soak-only']) {
+  if (!alone) {
     const tables = summarize(results, names);
     console.log(tables.map(textTable).join('\n\n'));
     if (!opt['no-doc']) writeDoc(tables, results, names, tools, (now() - t00) / 1000);

@@ -1,6 +1,7 @@
 // YAML text → documents, keeping the node tree so any field path can be turned back into
 // line:column. Kubernetes decodes YAML 1.1 (go-yaml), so `0600` is octal and `yes` a boolean.
 import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { parseSimpleYaml } from './fast-yaml.js';
 import type { FieldPath, ManifestIssue, RawIssue } from './issues.js';
 import { renderPath } from './issues.js';
 
@@ -31,6 +32,26 @@ const DEEP_MESSAGE = 'the document is nested too deeply to process';
 const TEMPLATE_RE = /\{\{[-\s]|\{%|^\s*\{\{/m;
 
 export function parseManifestText(text: string, file: string): ParsedFile {
+  const simple = parseSimpleYaml(text);
+  if (simple === null) return parseWithLibrary(text, file);
+  // What the fast path did not keep (ranges, sources, an empty value's position) comes from the
+  // library, which parses the file only once something asks.
+  let full: ParsedFile | undefined;
+  const docOf = (index: number): ParsedDoc | undefined => (full ??= parseWithLibrary(text, file)).docs[index];
+  return {
+    issues: [],
+    docs: simple.values.map((value, index) => ({
+      index, value,
+      get start() { return docOf(index)?.start ?? 0; },
+      get source() { return docOf(index)?.source ?? text; },
+      get range(): [number, number] { return docOf(index)?.range ?? [0, text.length]; },
+      locate: (path, at) => simple.locate(index, path, at) ?? docOf(index)?.locate(path, at) ?? { line: 1, col: 1 },
+    })),
+  };
+}
+
+/** The `yaml` library's reading, errors and positions (exported for the fast path's tests). */
+export function parseWithLibrary(text: string, file: string): ParsedFile {
   const lc = new LineCounter();
   const pos = (offset: number): { line: number; col: number } => {
     const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
