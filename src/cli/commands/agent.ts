@@ -13,7 +13,7 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   // ~4 MiB lower, at no measurable CPU cost per restart (docs/benchmarks.md).
   // No TurboFan: the agent waits on processes and files, it has no hot loop worth optimising.
   // On 2 cores its compile jobs competed with the start-up they were meant to speed up (100
-  // daemons started ~20% sooner without them), and its code, its zones and the compiler's own
+  // daemons started ~10% sooner without them), and its code, its zones and the compiler's own
   // pages of the node binary cost 5-9 MiB of RSS, most of the growth in a restart storm.
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--optimize-for-size');
