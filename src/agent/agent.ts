@@ -98,6 +98,7 @@ export class Agent {
   private lastSaveAt = -Infinity;
   private inFlight: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
+  private revisionsWriting: Promise<void> = Promise.resolve();
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
   private readonly pendingStops = new Map<string, number>();
   private confirmTimer: Timer | undefined;
@@ -537,8 +538,11 @@ export class Agent {
     }
     if (dirty || plan.create.length > 0 || plan.delete.length > 0) this.scheduleSave();
     await registered;
-    // After the starts: history is for rollout commands, and must not delay a daemon.
-    await this.recordRevisions(effective.inEffect, unreadableNow(manifests));
+    // History is for rollout commands and must not delay a daemon: written beside the passes, one
+    // write after another (at 500 DaemonSets a write is tens of ms, and the pass that replaces a
+    // pod waits for this one to end).
+    const filesUnreadable = unreadableNow(manifests);
+    this.revisionsWriting = this.revisionsWriting.then(() => this.recordRevisions(effective.inEffect, filesUnreadable));
   }
 
   /**
@@ -816,6 +820,7 @@ export class Agent {
     this.logTimes.close();
     // A pass in flight may be about to start a daemon: let it finish so that daemon is recorded (and stopped if asked).
     await this.inFlight;
+    await this.revisionsWriting;
     await this.watcher?.close();
     if (this.opts.stopDaemonsOnExit) {
       await Promise.all(this.state.pods.map(async (pod) => {

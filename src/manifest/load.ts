@@ -1,7 +1,7 @@
 // Loads every DaemonSet from manifests.d (or any file or directory for `validate -f`).
 // Each file is judged on its own: one bad file never hides or breaks the DaemonSets of another.
 import { promises as fsp, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { normalize, relative } from 'node:path';
 import type { DaemonSet } from './types.js';
 import type { FieldPath, ManifestIssue } from './issues.js';
 import { parseManifestText, positionIssues, type ParsedDoc } from './parse.js';
@@ -66,7 +66,10 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names.filter(isManifestName).sort(byName).map((n) => join(dir, n));
+  // join(dir, name) for each of hundreds of plain names, with dir normalised only once.
+  const base = normalize(dir);
+  const prefix = base === '.' || base === './' ? '' : base.endsWith('/') ? base : `${base}/`;
+  return names.filter(isManifestName).sort(byName).map((n) => prefix + n);
 }
 
 /** `target` is a file or a directory (as `-f` takes it); `displayBase` makes shown paths short. */

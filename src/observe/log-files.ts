@@ -38,11 +38,16 @@ function assertPathSegment(kind: string, name: string): void {
   }
 }
 
+let podsDirOf: { logDir: string; prefix: string } | undefined;
+
 /** `<logDir>/pods/<pod>/<container>.log`, where logDir is `P/var/log/hostds`. */
 export function containerLogPath(logDir: string, pod: string, container: string): string {
   assertPathSegment('pod', pod);
   assertPathSegment('container', container);
-  return join(logDir, 'pods', pod, `${container}.log`);
+  // Asked for every running container at every state save: the directory is normalised once,
+  // and the two checked segments are appended (what join would do with them).
+  if (podsDirOf?.logDir !== logDir) podsDirOf = { logDir, prefix: `${join(logDir, 'pods')}/` };
+  return `${podsDirOf.prefix}${pod}/${container}.log`;
 }
 
 export function previousLogPath(path: string): string {

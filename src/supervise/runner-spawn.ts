@@ -231,15 +231,19 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * gone is /proc scanned for the rest of the group. The poll slows from pollMs to 10× it, so a
  * long grace period does not burn CPU.
  */
-async function waitGroupEmpty(pgid: number, deadlineMs: number, pollMs: number): Promise<boolean> {
+async function waitGroupEmpty(pgid: number, deadlineMs: number, pollMs: number, leaderExit?: Promise<unknown>): Promise<boolean> {
   let delay = pollMs;
+  // The leader's exit, when it is our child, wakes the wait at once: most daemons are gone within
+  // a millisecond of SIGTERM, and a replacement waits for this stop.
+  let wake = leaderExit?.then(() => { wake = undefined; }, () => { wake = undefined; });
   for (;;) {
     const leader = await readProcStat(pgid);
     const leaderAlive = leader !== undefined && leader.state !== 'Z' && leader.pgrp === pgid;
     if (!leaderAlive && !(await isGroupAlive(pgid))) return true;
     const left = deadlineMs - performance.now();
     if (left <= 0) return false;
-    await sleep(Math.min(delay, left));
+    const nap = Math.min(delay, left);
+    await (wake ? Promise.race([sleep(nap), wake]) : sleep(nap));
     delay = Math.min(delay * 1.5, pollMs * 10);
   }
 }
@@ -422,8 +426,9 @@ export function createSpawnRunner(options: Partial<SpawnRunnerOptions> = {}): Sp
 
   async function stop(handle: ProcessHandle, graceMs: number): Promise<void> {
     if (!(await mayStop(handle))) return;
+    const exit = children.get(keyOf(handle));
     signalGroup(handle.pid, 'SIGTERM');
-    if (await waitGroupEmpty(handle.pid, performance.now() + Math.max(0, graceMs), opts.groupPollMs)) return;
+    if (await waitGroupEmpty(handle.pid, performance.now() + Math.max(0, graceMs), opts.groupPollMs, exit)) return;
     signalGroup(handle.pid, 'SIGKILL');
     await waitGroupEmpty(handle.pid, Number.POSITIVE_INFINITY, opts.groupPollMs);
   }
