@@ -49,6 +49,12 @@ const INT_RE = /^(?:0|-?[1-9][0-9]{0,14})$/;
  * checked apart: it must not end the scalar or precede a blank.
  */
 const WORD_RE = /^[A-Za-z_/][^#,[\]{}]*$/;
+/**
+ * Tabs, carriage returns, control characters, and what JavaScript's trim() takes for blanks but
+ * YAML does not (no-break and other Unicode spaces, the BOM), or reads as a line break in 1.1
+ * (NEL, U+2028, U+2029): the library decides what those mean.
+ */
+const ODD_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 /** A character that starts something this fast path does not read. */
 const SPECIAL_START = new Set(['&', '*', '!', '|', '>', '%', '@', '`', '?', '#', ',', ']', '}']);
 
@@ -96,7 +102,7 @@ class Reader {
   readonly roots: Position[] = [];
 
   constructor(text: string) {
-    if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) bail();
+    if (ODD_CHARS.test(text)) bail();
     let no = 0;
     for (const raw of text.split('\n')) {
       no++;

@@ -79,6 +79,7 @@ describe('fast YAML path', () => {
     ['comments everywhere, a hash inside quotes', '# head\na: 1 # one\n\n  # indented comment\nb: "x # y"\nc: \'#\'\n'],
     ['indentless and compact sequences, nested', 'a:\n- x\n- k: 1\n  z: [2, "3"]\n-\n  - deep\n- - inner\n  - more\nb: {}\nc: []\n'],
     ['documents', '---\na: 1\n---\nb: 2\n'],
+    ['blanks before a colon, a comment after a document marker', '--- # first\na   : 1\nb: 2\n'],
     ['quotes and escapes', `a: "tab\\tnl\\n\\"q\\" \\\\"\nb: 'it''s'\n"c d": ''\n`],
   ])('reads %s exactly as the library does', (_, text) => {
     expect(agrees(text)).toBe(true);
@@ -103,6 +104,11 @@ describe('fast YAML path', () => {
     ['an unclosed quote', 'a: "x\n  y"\n'],
     ['a __proto__ key', '__proto__: {a: 1}\n'],
     ['a Windows line end', 'a: 1\r\nb: 2\r\n'],
+    ['a no-break space, which trim() would eat and YAML keeps', 'a: b\u00a0\n'],
+    ['a NEL, a line break in YAML 1.1', 'a: b\u0085c\n'],
+    ['a line separator', 'a: b\u2028c\n'],
+    ['a control character', 'a: b\u0001\n'],
+    ['a byte order mark', '\ufeffa: b\n'],
   ])('leaves %s to the library', (_, text) => {
     expect(parseSimpleYaml(text)).toBeNull();
   });
@@ -124,7 +130,7 @@ describe('fast YAML path', () => {
       '.inf', '.NaN', '0x1F', '0b101', '1_000', '190:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00', 'nginx:1.25', 'http://x/y', 'a: b', 'a:', 'a #c', 'a#c',
       '"dq"', '"esc\\n\\t\\"\\\\"', '"\\u00e9"', '"\\x41"', '"a\\/b"', "'it''s'", "'#x'", '"#x"', '[a, b]', '[a, "b,c"]', '{a: 1, b: [c]}', '{a: yes, "b": on}', '{}', '[]', '[a,]',
       '[a:b]', '{a:b}', '{"a":1}', '[ a , b ]', '&anc x', '*ref', '!tag x', '|', '>-', '- x', '`x`', '@x', '%x', 'a, b', 'a [b]', 'x: y: z', '12345678901234567890',
-      '9007199254740993', 'True', 'y', 'n', '-x', '/path/to', '_x', "a'b", 'a"b', '"unclosed', "'unclosed", '? x', ':x', '=', 'a\tb', '日本', 'Ünïcode', 'NaN', 'Infinity'];
+      '9007199254740993', 'True', 'y', 'n', '-x', '/path/to', '_x', "a'b", 'a"b', '"unclosed', "'unclosed", '? x', ':x', '=', 'a\tb', '日本', 'Ünïcode', 'NaN', 'Infinity', 'nb\u00a0sp', 'nel\u0085x', 'end\u3000'];
     const PLAIN = ['plain', 'hello world', 'nginx:1.25', '12', '"dq"', "'sq'", '[a, b]', '{a: 1, b: [c]}', 'yes', '~', '/path/to'];
     const PLAIN_KEYS = ['a', 'name', 'app.kubernetes.io/name', '"quoted key"', 'k-', '_k'];
     const INDENTS = [2, 2, 2, 4, 1, 3];
