@@ -73,6 +73,11 @@ describe('the configuration comes and goes', () => {
     await mkdir(dir);
     await writeManifest(root, 'a.yaml', fixtureDs('a', 'forever.mjs'));
     await waitFor(async () => (await liveByDs(root))['default/a'] === 1, 10_000, 'a running again');
+    // Well after the directory came back (past the 250 ms second look): the new directory itself
+    // is watched, so a file saved into it starts at once, not at the 30 s resync.
+    await new Promise((r) => setTimeout(r, 500));
+    await writeManifest(root, 'b.yaml', fixtureDs('b', 'forever.mjs'));
+    await waitFor(async () => (await liveByDs(root))['default/b'] === 1, 5_000, 'b, saved into the new manifests.d, running');
     expect(agent.child.exitCode).toBeNull();
     await agent.stop();
   }, 40_000);
