@@ -22,7 +22,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hostdsOnlyMarkdown, measureHostdsOnly } from './hostds-only.mjs';
+import { hostdsOnlyMarkdown, measureHostdsOnly, sleeperArgv, writeHostdsRoot } from './hostds-only.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -210,7 +210,7 @@ function ensureTools() {
 // ---- the managers. Each: setup(dir, n, tag) writes its config; start() launches it; pids() are
 // the manager's own processes (children excluded); requestStop() is the graceful stop; cleanup()
 // kills what is left by pid.
-const argvOf = (i, tag) => ['/bin/sleep', `100000.${i}`, `0.${tag}`];
+const argvOf = sleeperArgv;
 
 function hostdsManager() {
   let dir, agent;
@@ -218,25 +218,7 @@ function hostdsManager() {
     name: 'hostds',
     setup(d, n, tag, argv = argvOf) {
       dir = d;
-      const etc = join(dir, 'etc/hostds');
-      mkdirSync(join(etc, 'manifests.d'), { recursive: true });
-      writeFileSync(join(etc, 'config.yaml'), 'restartBackoff: {initial: 0s}\n');
-      for (let i = 0; i < n; i++) {
-        writeFileSync(join(etc, `manifests.d/d${i}.yaml`), `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: d${i}}
-spec:
-  selector: {matchLabels: {app: d${i}}}
-  template:
-    metadata: {labels: {app: d${i}}}
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: main
-        image: none
-        command: ${JSON.stringify(argv(i, tag))}
-`);
-      }
+      writeHostdsRoot(join(dir, 'etc/hostds'), n, (i) => argv(i, tag));
     },
     start() {
       agent = launch(join(repo, 'bin/hostds'), ['--root', dir, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { out: join(dir, 'agent.log') });

@@ -48,18 +48,14 @@ function timeRun(argv) {
   });
 }
 
-export const quantile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+/** The argv of sleeper i: GNU sleep sums its arguments, so the tag only makes it findable in /proc. */
+export const sleeperArgv = (i, tag) => ['/bin/sleep', `100000.${i}`, `0.${tag}`];
 
 /**
- * One agent with `n` background DaemonSets (`/bin/sleep`) and one more, `bench`, placed by the node
- * label bench=on. Returns the CLI latencies and the reaction times (ms).
+ * A hostds config directory (`ROOT/etc/hostds`) with immediate restarts and n DaemonSets d0…d{n-1},
+ * one file each, running argv(i): the benchmarks' common set-up.
  */
-export async function measureHostdsOnly({ repo, n, trials = 30, cliRuns = 20, log = () => {} }) {
-  const root = mkdtempSync('/tmp/hostds-only-');
-  const tag = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
-  const etc = join(root, 'etc/hostds');
-  const stamps = join(root, 'stamps');
-  const bin = join(repo, 'bin/hostds');
+export function writeHostdsRoot(etc, n, argv) {
   mkdirSync(join(etc, 'manifests.d'), { recursive: true });
   writeFileSync(join(etc, 'config.yaml'), 'restartBackoff: {initial: 0s}\n');
   for (let i = 0; i < n; i++) {
@@ -75,9 +71,24 @@ spec:
       containers:
       - name: main
         image: none
-        command: ["/bin/sleep", "100000.${i}", "0.${tag}"]
+        command: ${JSON.stringify(argv(i))}
 `);
   }
+}
+
+export const quantile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+/**
+ * One agent with `n` background DaemonSets (`/bin/sleep`) and one more, `bench`, placed by the node
+ * label bench=on. Returns the CLI latencies and the reaction times (ms).
+ */
+export async function measureHostdsOnly({ repo, n, trials = 30, cliRuns = 20, log = () => {} }) {
+  const root = mkdtempSync('/tmp/hostds-only-');
+  const tag = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
+  const etc = join(root, 'etc/hostds');
+  const stamps = join(root, 'stamps');
+  const bin = join(repo, 'bin/hostds');
+  writeHostdsRoot(etc, n, (i) => sleeperArgv(i, tag));
   const manifest = (version) => `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: bench}

@@ -199,8 +199,7 @@ class Reader {
       if (isSeqItem(l.text)) bail();
       const end = keyEnd(l.text);
       if (end < 0) bail();
-      const key = keyOf(l.text.slice(0, end));
-      if (Object.prototype.hasOwnProperty.call(out, key)) bail();
+      const key = newKey(keyOf(l.text.slice(0, end)), out);
       const after = l.text.slice(end + 1);
       const rest = after.trim();
       this.at++;
@@ -260,11 +259,18 @@ function keyEnd(text: string): number {
   return -1;
 }
 
-function keyOf(raw: string): string {
+function keyOf(raw: string): unknown {
   const t = raw.trimEnd();
-  const v = t[0] === '"' || t[0] === "'" ? quoted(t) : plain(t);
-  if (typeof v !== 'string' || v === '__proto__' || v === '<<') bail();
-  return v as string;
+  return t[0] === '"' || t[0] === "'" ? quoted(t) : plain(t);
+}
+
+/**
+ * A mapping key the fast path can take: a string (YAML 1.1 reads `on` or `1` as other types), not
+ * a merge key or one that would set the prototype, and new in `out` (duplicates are errors).
+ */
+function newKey(key: unknown, out: object): string {
+  if (typeof key !== 'string' || key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) bail();
+  return key as string;
 }
 
 function plain(t: string): unknown {
@@ -341,13 +347,17 @@ class Flow {
     const c = this.t[this.i];
     if (c === '[') return this.seq(depth);
     if (c === '{') return this.map(depth);
-    if (c === '"' || c === "'") {
-      const end = quotedEnd(this.t, this.i);
-      const v = unquote(this.t.slice(this.i, end));
-      this.i = end;
-      return v;
-    }
-    return plain(this.scalarText());
+    return this.scalar();
+  }
+
+  /** A quoted or plain scalar at the cursor. */
+  private scalar(): unknown {
+    const c = this.t[this.i];
+    if (c !== '"' && c !== "'") return plain(this.scalarText());
+    const end = quotedEnd(this.t, this.i);
+    const v = unquote(this.t.slice(this.i, end));
+    this.i = end;
+    return v;
   }
 
   /** A plain scalar in a flow: up to `,`, `]`, `}` or `: `. */
@@ -395,20 +405,13 @@ class Flow {
     for (;;) {
       this.skipSpaces();
       const keyAt = this.here();
-      const c = this.t[this.i];
-      let key: unknown;
-      if (c === '"' || c === "'") {
-        const end = quotedEnd(this.t, this.i);
-        key = unquote(this.t.slice(this.i, end));
-        this.i = end;
-      } else key = plain(this.scalarText());
-      if (typeof key !== 'string' || key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) bail();
+      const key = newKey(this.scalar(), out);
       this.skipSpaces();
       if (this.t[this.i] !== ':' || this.t[this.i + 1] !== ' ') bail();
       this.i += 2;
       this.skipSpaces();
-      where.set(key as string, { key: keyAt, value: this.here() });
-      out[key as string] = this.value(depth + 1);
+      where.set(key, { key: keyAt, value: this.here() });
+      out[key] = this.value(depth + 1);
       this.skipSpaces();
       const d = this.t[this.i++];
       if (d === '}') return out;
