@@ -250,8 +250,14 @@ function compareOldestFirst(a: PodRecord, b: PodRecord): number {
 }
 
 /** When the pod became ready: the latest time a container turned ready (its start, without a readiness probe). */
+/**
+ * The latest moment the pod can have become ready. Stamps are RFC 3339 to the second, as the API
+ * writes them, so a whole-second stamp stands for any instant of its second: counted from the
+ * second's end, a pod is never taken for available before it has been ready minReadySeconds
+ * (counted from its start, a pod ready at .94 s was available 60 ms later with minReadySeconds 1).
+ */
 export function readySince(pod: PodRecord): number {
-  const starts = pod.containers.map((c) => { const t = c.readyAt ?? c.startedAt; return t === undefined ? NaN : Date.parse(t); });
+  const starts = pod.containers.map((c) => { const t = c.readyAt ?? c.startedAt; return t === undefined ? NaN : Date.parse(t) + (t.includes('.') ? 0 : 999); });
   return starts.some(Number.isNaN) ? Number.POSITIVE_INFINITY : Math.max(0, ...starts);
 }
 

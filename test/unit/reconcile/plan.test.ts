@@ -164,8 +164,9 @@ describe('computePlan: RollingUpdate with maxSurge (update.go, surge branch, one
     const pods = [pod('a-0', 'a', { ...OLD, ...RUNNING }), pod('a-1', 'a', { ...LATER, ...RUNNING, containers: [{ name: 'main', phase: 'running', restartCount: 0, startedAt: '2024-01-02T00:00:00Z' }] })];
     const at = Date.parse('2024-01-02T00:00:00Z');
     const plan = (now: number) => summarize(computePlan({ daemonSets: [ds('a', { ...SURGE, minReadySeconds: 5 })], pods, now })).sort();
-    expect(plan(at + 5000)).toEqual(['keep a-0', 'keep a-1']);
-    expect(plan(at + 5001)).toEqual(['delete a-0 TemplateChanged', 'keep a-1']);
+    // The stamp is to the second: ready at any instant of 00:00:00, so not available before 00:00:06.
+    expect(plan(at + 5999)).toEqual(['keep a-0', 'keep a-1']);
+    expect(plan(at + 6000)).toEqual(['delete a-0 TemplateChanged', 'keep a-1']);
   });
 
   test('maxSurge 0: stop first, never two at once', () => {
