@@ -9,7 +9,8 @@ const outDir = new URL('./dist/bundle/', import.meta.url);
 rmSync(outDir, { recursive: true, force: true }); // no stale chunks from an earlier build
 
 export default defineConfig({
-  input: { hostds: 'src/main.ts' },
+  // agent-get: what the launcher loads first, so that it must stay small (src/cli/agent-get.ts).
+  input: { hostds: 'src/main.ts', 'agent-get': 'src/cli/agent-get.ts' },
   platform: 'node',
   external: [/^node:/],
   transform: { define: { __HOSTDS_VERSION__: JSON.stringify(pkg.version) } },

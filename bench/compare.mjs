@@ -22,7 +22,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hostdsOnlyMarkdown, measureHostdsOnly, sleeperArgv, writeHostdsRoot } from './hostds-only.mjs';
+import { hostdsOnlyMarkdown, measureHostdsOnly, serviceEnv, sleeperArgv, writeHostdsRoot } from './hostds-only.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -146,7 +146,7 @@ async function until(cond, what, timeoutMs) {
 const exited = (child) => child.exitCode !== null || child.signalCode !== null;
 const waitExit = (child, ms) => until(() => exited(child), `${child.spawnfile} exit`, ms);
 /** Spawn with stdout/stderr to a file, registered for cleanup by pid. */
-function launch(cmd, args, { env = process.env, out, cwd } = {}) {
+function launch(cmd, args, { env = serviceEnv(), out, cwd } = {}) {
   const fd = openSync(out, 'a');
   try {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', fd, fd] });
@@ -276,7 +276,7 @@ function pm2Manager(tools) {
     name: 'pm2',
     setup(d, n, tag, argv = argvOf, soak = false) {
       dir = d;
-      env = { ...process.env, PM2_HOME: join(dir, 'pm2home'), PM2_DISABLE_VERSION_CHECK: 'true' };
+      env = serviceEnv({ PM2_HOME: join(dir, 'pm2home'), PM2_DISABLE_VERSION_CHECK: 'true' });
       const apps = [];
       for (let i = 0; i < n; i++) {
         const [script, ...args] = argv(i, tag);
@@ -663,6 +663,11 @@ argv of new processes only (those that existed before the run are skipped, and a
 exec'd the expected argv within a second is read every 50 ms instead of every scan), and checks for zombies only once N are
 seen: reading every process's argv and every child's state each poll took most of a core from the
 managers on this 2-core machine.
+
+Every manager, and every command timed, runs in the environment a service manager gives a unit:
+\`PATH\`, \`HOME\` and \`LANG=C.UTF-8\` only (plus PM2's \`PM2_HOME\`), not the shell's. Variables such as
+\`NODE_EXTRA_CA_CERTS\`, which makes every node process parse a CA bundle before its first line
+(~80 ms here), would otherwise be measured as part of the node-based managers and of \`node -e 0\`.
 
 1. **Start all**: from \`spawn()\` of the manager (for PM2, of the \`pm2 start\` CLI, which starts
    the God daemon) until N live processes carry the expected argv, i.e. have exec'd \`/bin/sleep\`.

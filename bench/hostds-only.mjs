@@ -9,7 +9,20 @@
 // Used by compare.mjs (its section of docs/benchmarks.md) and by reaction.mjs (printed only).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+
+/**
+ * The environment every manager and command under test runs in: what a service manager gives a
+ * unit (systemd passes no login environment), not the shell's. A developer's shell can carry
+ * variables that change start-up cost: NODE_EXTRA_CA_CERTS makes every node process read and
+ * parse a CA bundle before its first line runs, ~80 ms here, which inflated the node-based
+ * managers (hostds, PM2) and the `node -e 0` floor alike until the benchmarks cleared it.
+ */
+export function serviceEnv(extra = {}) {
+  const path = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  const nodeDir = dirname(process.execPath);
+  return { PATH: [...new Set([nodeDir, ...path])].join(':'), HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...extra };
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => performance.now();
@@ -39,7 +52,7 @@ function tagged(needle) {
 function timeRun(argv) {
   return new Promise((resolve, reject) => {
     const t0 = nowMs();
-    const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(argv[0], argv.slice(1), { env: serviceEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     c.stdout.resume();
     c.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
@@ -108,7 +121,7 @@ spec:
   atomicWrite(join(etc, 'node.yaml'), node(false));
   atomicWrite(join(etc, 'manifests.d/bench.yaml'), manifest(0));
 
-  const agent = spawn(bin, ['--root', root, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const agent = spawn(bin, ['--root', root, '--node-name', 'bench', 'agent', '--stop-daemons-on-exit'], { env: serviceEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   agent.stdout.setEncoding('utf8').on('data', (d) => { out += d.slice(-200); });
   const agentExited = new Promise((r) => agent.once('exit', r));

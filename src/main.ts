@@ -2,8 +2,8 @@
 // any error into one line on stderr and an exit code. Only this file decides how the process ends.
 import { Command, CommanderError } from 'commander';
 import { buildContext, type Context, type GlobalOptions, type Io } from './cli/context.js';
-import { CliError } from './cli/errors.js';
-import { formatCliError, LockTimeoutError, NodeEditError, NodeFileError, NotFoundError, UsageError } from './lib/errors.js';
+import { CliError, isUserError } from './cli/errors.js';
+import { formatCliError } from './lib/errors.js';
 import { hostdsVersion } from './version.js';
 
 const stdio: Io = {
@@ -13,18 +13,6 @@ const stdio: Io = {
 
 type Handler = (ctx: Context) => Promise<number>;
 type Run = (h: Handler, opts?: { lenientConfig?: boolean }) => Promise<void>;
-
-/** Errors that are the user's to fix: shown as one line. Anything else is a bug and says so. */
-function isUserError(err: unknown): boolean {
-  return err instanceof CliError || err instanceof UsageError || err instanceof NotFoundError || err instanceof NodeEditError ||
-    err instanceof NodeFileError || err instanceof LockTimeoutError || isFileSystemError(err);
-}
-
-/** EACCES, EISDIR, ENOSPC…: the host's state, not a bug; Node's message names the path and the cause. */
-function isFileSystemError(err: unknown): boolean {
-  const e = err as NodeJS.ErrnoException | undefined;
-  return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
-}
 
 let exitNow = false;
 

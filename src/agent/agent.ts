@@ -475,9 +475,9 @@ export class Agent {
     const seen = `${unsafe ?? ''}\0${text ?? '\0'}`;
     if (seen === this.configSeen) return;
     this.configSeen = seen;
-    const { parseConfigText, DEFAULT_CONFIG } = await import('../config/config.js');
+    const { parseConfig, DEFAULT_CONFIG } = await import('../config/config.js');
     const { config, issues } = unsafe ? { config: this.ctx.config, issues: [{ severity: 'error' as const, file: this.ctx.paths.config, line: 1, col: 1, path: '', message: unsafe }] }
-      : text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : parseConfigText(text, this.ctx.paths.config);
+      : text === undefined ? { config: DEFAULT_CONFIG, issues: [] } : await parseConfig(text, this.ctx.paths.config);
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length > 0) {
       const e = errors[0]!;

@@ -5,6 +5,8 @@ import http from 'node:http';
 import { promises as fsp } from 'node:fs';
 import type { Agent } from '../agent/agent.js';
 import { buildLiveView, packView } from '../cli/view.js';
+import { AGENT_GET_PATH } from '../cli/agent-get.js';
+import { answerGet } from './cli-get.js';
 import { errorReply, KubeApi, status, type KubeRequest, type Reply } from './kube.js';
 
 export interface ApiServer {
@@ -48,6 +50,7 @@ async function handle(agent: Agent, api: KubeApi, req: http.IncomingMessage): Pr
   if (req.method === 'GET' && url.pathname === '/hostds/v1/view') {
     return { code: 200, body: packView(await buildLiveView(agent.ctx, agent.snapshot(), agent.manifestCache, agent.currentManifests())) };
   }
+  if (req.method === 'GET' && url.pathname === AGENT_GET_PATH) return answerGet(agent, url.searchParams.get('q'));
   const request: KubeRequest = { method: req.method ?? 'GET', url, headers: req.headers, body: () => readBody(req) };
   return api.handle(request);
 }

@@ -35,10 +35,14 @@ export interface Context {
   io: Io;
 }
 
-/** `lenientConfig`: keep going with defaults on a bad config (validate lists its issues instead). */
-export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env, lenientConfig = false): Promise<Context> {
+/**
+ * `lenientConfig`: keep going with defaults on a bad config (validate lists its issues instead).
+ * `applyStrictModes`: false when the agent builds a CLI's context to answer it (api/cli-get.ts):
+ * the strictModes it acts on are its own config's, not those of a file it only checked.
+ */
+export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env, lenientConfig = false, applyStrictModes = true): Promise<Context> {
   const paths = resolvePaths(opts.root ?? (env['HOSTDS_ROOT'] || undefined), opts.config);
-  const { config, issues, text } = await loadConfig(paths.config, opts.config !== undefined);
+  const { config, issues, text } = await loadConfig(paths.config, opts.config !== undefined, applyStrictModes);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 && !lenientConfig) {
     const e = errors[0]!;
@@ -49,7 +53,7 @@ export async function buildContext(opts: GlobalOptions, io: Io, env: NodeJS.Proc
   return { paths, config, configIssues: issues, ...(text === undefined ? {} : { configText: text }), nodeName, output: opts.output, now: Date.now(), io };
 }
 
-async function loadConfig(path: string, explicit: boolean): Promise<{ config: ResolvedConfig; issues: ManifestIssue[]; text?: string }> {
+async function loadConfig(path: string, explicit: boolean, applyStrictModes: boolean): Promise<{ config: ResolvedConfig; issues: ManifestIssue[]; text?: string }> {
   let text: string;
   try {
     text = await fsp.readFile(path, 'utf8');
@@ -60,9 +64,9 @@ async function loadConfig(path: string, explicit: boolean): Promise<{ config: Re
   // Always checked, whatever it says: a config others can write could turn strictModes off.
   const unsafe = await configRefusal(path);
   if (unsafe) throw new CliError(`config ${path}: ${unsafe}`);
-  const { parseConfigText } = await import('../config/config.js');
-  const result = parseConfigText(text, path);
-  setStrictModes(result.config.strictModes);
+  const { parseConfig } = await import('../config/config.js');
+  const result = await parseConfig(text, path);
+  if (applyStrictModes) setStrictModes(result.config.strictModes);
   return { ...result, text };
 }
 

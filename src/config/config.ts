@@ -1,7 +1,7 @@
 // config.yaml: every key optional, named after the kubelet's KubeletConfiguration (DESIGN.md §9).
 // Raw YAML in, one frozen ResolvedConfig out; bad values are positioned issues, never crashes.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestIssue } from '../manifest/issues.js';
+import { parseSimpleYaml } from '../manifest/fast-yaml.js';
 import { parseDuration } from '../lib/duration.js';
 import { DEFAULT_API_PORT, parseListenAddress } from '../lib/listen-address.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
@@ -19,60 +19,32 @@ export interface ConfigResult {
   issues: ManifestIssue[];
 }
 
-export function parseConfigText(text: string, file: string): ConfigResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', uniqueKeys: true, prettyErrors: false });
-  const issues: ManifestIssue[] = [];
-  const at = (offset: number | undefined): { line: number; col: number } => lc.linePos(offset ?? 0);
-  for (const e of doc.errors) issues.push({ code: 'yaml-syntax', severity: 'error', file, ...at(e.pos[0]), path: '', message: e.message.split('\n')[0]! });
-  if (doc.errors.length > 0 || doc.contents === null) return { config: DEFAULT_CONFIG, issues };
-  if (!isMap(doc.contents)) {
-    issues.push({ code: 'invalid-type', severity: 'error', file, ...at(doc.contents.range?.[0]), path: '', message: 'config must be a mapping of keys to values' });
-    return { config: DEFAULT_CONFIG, issues };
-  }
-  let raw: Record<string, unknown>;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
-  } catch (err) {
-    issues.push({ code: 'yaml-limit', severity: 'error', file, line: 1, col: 1, path: '', message: (err as Error).message });
-    return { config: DEFAULT_CONFIG, issues };
-  }
-  const report: Report = (path, message, severity = 'error', keys = path.split('.')) => {
-    issues.push({ code: severity === 'error' ? 'invalid-value' : 'unknown-field', severity, file, ...at(offsetOf(doc, keys)), path, message });
-  };
-  const config = Object.freeze(resolveConfig(raw, report));
-  return { config, issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
-}
-
-function offsetOf(doc: Document.Parsed, keys: string[]): number | undefined {
-  let node: unknown = doc.contents;
-  let best: number | undefined;
-  for (const k of keys) {
-    if (isSeq(node) && /^\d+$/.test(k)) {
-      const item = node.items[Number(k)] as { range?: number[] } | undefined;
-      if (!item) break;
-      if (item.range) best = item.range[0];
-      node = item;
-      continue;
+/**
+ * config.yaml text → config. The fast YAML path reads a plain config without loading the `yaml`
+ * library (~20 ms of the agent's and every command's start); a config with anything to report,
+ * or that the fast path does not read, goes to the library for exact positions (config-yaml.ts).
+ */
+export async function parseConfig(text: string, file: string): Promise<ConfigResult> {
+  const simple = parseSimpleYaml(text);
+  if (simple !== null && simple.values.length <= 1) {
+    const raw = simple.values[0];
+    if (raw === undefined) return { config: DEFAULT_CONFIG, issues: [] };
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      let clean = true;
+      const config = resolveConfig(raw as Record<string, unknown>, () => { clean = false; });
+      if (clean) return { config: Object.freeze(config), issues: [] };
     }
-    if (!isMap(node)) break;
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === k);
-    if (!pair) break;
-    best = (pair.key as { range?: number[] }).range?.[0] ?? best;
-    const v = pair.value as { range?: number[] } | null;
-    if (v?.range) best = v.range[0];
-    node = v;
   }
-  return best;
+  return (await import('./config-yaml.js')).parseConfigText(text, file);
 }
 
 /** `keys` locates the value when the dotted path is ambiguous (eviction signals contain dots). */
-type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
+export type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
 
 const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
   'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics', 'cgroupRoot', 'cgroupMountPoint'];
 
-function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
+export function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
   const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
   for (const key of Object.keys(raw)) if (!KNOWN_KEYS.includes(key)) report(key, `unknown key "${key}" (ignored; is it a typo?)`, 'warning');
   const str = (path: string, v: unknown): string | undefined => {

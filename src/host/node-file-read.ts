@@ -1,7 +1,8 @@
 // Reading node.yaml's YAML Document: walk it into labels/taints/unschedulable, validating each
 // entry as the API server would and reporting bad ones as positioned issues, so one typo costs
 // one entry, not the whole file. Works on a parsed Document only (no fs).
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
+import yaml from '../lib/yaml-lib.cjs';
 import { renderPath, type FieldPath, type IssueCode, type Severity } from '../manifest/issues.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
@@ -25,25 +26,25 @@ class IssueSink {
 }
 
 function typeName(node: unknown): string {
-  if (isMap(node)) return 'map';
-  if (isSeq(node)) return 'list';
-  if (isScalar(node)) return node.value === null ? 'null' : typeof node.value;
+  if (yaml().isMap(node)) return 'map';
+  if (yaml().isSeq(node)) return 'list';
+  if (yaml().isScalar(node)) return node.value === null ? 'null' : typeof node.value;
   return 'unknown';
 }
 
 export function findPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p): p is Pair => isScalar(p.key) && p.key.value !== null && String(p.key.value) === key);
+  return map.items.find((p): p is Pair => yaml().isScalar(p.key) && p.key.value !== null && String(p.key.value) === key);
 }
 
 export function stringOf(node: unknown): string | undefined {
-  return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+  return yaml().isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
 }
 
 /** A map field that may be absent; anything else than a map is an issue and reads as absent. */
 function mapField(map: YAMLMap, key: string, path: FieldPath, sink: IssueSink): YAMLMap | undefined {
   const value = findPair(map, key)?.value;
-  if (value === undefined || value === null || (isScalar(value) && value.value === null)) return undefined;
-  if (isMap(value)) return value;
+  if (value === undefined || value === null || (yaml().isScalar(value) && value.value === null)) return undefined;
+  if (yaml().isMap(value)) return value;
   sink.add('invalid-type', 'error', path, value, `Invalid type: expected a map, got ${typeName(value)}`);
   return undefined;
 }
@@ -53,7 +54,7 @@ function readStringMap(map: YAMLMap | undefined, path: FieldPath, isLabel: boole
   const out: Record<string, string> = {};
   for (const pair of map?.items ?? []) {
     const keyNode = pair.key;
-    if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
+    if (!yaml().isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
       sink.add('invalid-type', 'error', path, keyNode, 'Invalid type: keys must be strings');
       continue;
     }
@@ -64,9 +65,9 @@ function readStringMap(map: YAMLMap | undefined, path: FieldPath, isLabel: boole
       continue;
     }
     const valueNode = pair.value;
-    const value = isScalar(valueNode) && valueNode.value === null ? '' : stringOf(valueNode);
+    const value = yaml().isScalar(valueNode) && valueNode.value === null ? '' : stringOf(valueNode);
     if (value === undefined) {
-      const shown = isScalar(valueNode) ? `: quote it ("${String(valueNode.value)}")` : '';
+      const shown = yaml().isScalar(valueNode) ? `: quote it ("${String(valueNode.value)}")` : '';
       sink.add('invalid-type', 'error', [...path, { key }], valueNode, `Invalid type: must be a string, got ${typeName(valueNode)}${shown}`);
       continue;
     }
@@ -89,7 +90,7 @@ type Field = { kind: 'absent'; node: unknown } | { kind: 'string'; node: unknown
 // A field of a taint entry; an absent or null field points its issue at the entry itself.
 function fieldOf(map: YAMLMap, name: string): Field {
   const node = findPair(map, name)?.value;
-  if (node === undefined || node === null || (isScalar(node) && node.value === null)) return { kind: 'absent', node: map };
+  if (node === undefined || node === null || (yaml().isScalar(node) && node.value === null)) return { kind: 'absent', node: map };
   const text = stringOf(node);
   return text === undefined ? { kind: 'other', node } : { kind: 'string', node, text };
 }
@@ -100,7 +101,7 @@ function readTaint(item: unknown, path: FieldPath, sink: IssueSink): Taint | und
     sink.add(code, 'error', at, node, message);
     return undefined;
   };
-  if (!isMap(item)) return fail('invalid-type', path, item, `Invalid type: expected a map, got ${typeName(item)}`);
+  if (!yaml().isMap(item)) return fail('invalid-type', path, item, `Invalid type: expected a map, got ${typeName(item)}`);
   const [key, value, effect, timeAdded] = ['key', 'value', 'effect', 'timeAdded'].map((n) => fieldOf(item, n)) as [Field, Field, Field, Field];
   if (key.kind === 'absent' || (key.kind === 'string' && key.text === '')) return fail('required', [...path, 'key'], key.node, 'Required value');
   if (key.kind === 'other') return fail('invalid-type', [...path, 'key'], key.node, `Invalid type: must be a string, got ${typeName(key.node)}`);
@@ -128,8 +129,8 @@ function readTaint(item: unknown, path: FieldPath, sink: IssueSink): Taint | und
 
 function readTaints(spec: YAMLMap | undefined, read: NodeFileRead, sink: IssueSink): TaintItem[] {
   const node = spec === undefined ? undefined : findPair(spec, 'taints')?.value;
-  if (node === undefined || node === null || (isScalar(node) && node.value === null)) return [];
-  if (!isSeq(node)) {
+  if (node === undefined || node === null || (yaml().isScalar(node) && node.value === null)) return [];
+  if (!yaml().isSeq(node)) {
     sink.add('invalid-type', 'error', ['spec', 'taints'], node, `Invalid type: expected a list, got ${typeName(node)}`);
     return [];
   }
@@ -149,7 +150,7 @@ function readTaints(spec: YAMLMap | undefined, read: NodeFileRead, sink: IssueSi
 
 /** No content at all (empty file, only comments, or a bare `~`). */
 export function isEmptyDocument(doc: Document): boolean {
-  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  return doc.contents === null || (yaml().isScalar(doc.contents) && doc.contents.value === null);
 }
 
 /** Fills `read` from the document; returns the taint entries so a writer can keep their nodes. */
@@ -157,7 +158,7 @@ export function readNodeDocument(doc: Document, read: NodeFileRead, file: string
   const sink = new IssueSink(read, file, position);
   const root = doc.contents;
   if (isEmptyDocument(doc)) return [];
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     sink.add('not-an-object', 'error', [], root, `expected a Node object (a map), got ${typeName(root)}`);
     read.isParsed = false;
     return [];
@@ -182,8 +183,8 @@ export function readNodeDocument(doc: Document, read: NodeFileRead, file: string
   read.annotations = readStringMap(annotations, ['metadata', 'annotations'], false, sink);
   const spec = mapField(root, 'spec', ['spec'], sink);
   const unschedulable = spec === undefined ? undefined : findPair(spec, 'unschedulable')?.value;
-  if (isScalar(unschedulable) && typeof unschedulable.value === 'boolean') read.unschedulable = unschedulable.value;
-  else if (unschedulable !== undefined && !(isScalar(unschedulable) && unschedulable.value === null)) {
+  if (yaml().isScalar(unschedulable) && typeof unschedulable.value === 'boolean') read.unschedulable = unschedulable.value;
+  else if (unschedulable !== undefined && !(yaml().isScalar(unschedulable) && unschedulable.value === null)) {
     sink.add('invalid-type', 'error', ['spec', 'unschedulable'], unschedulable, `Invalid type: must be true or false, got ${typeName(unschedulable)}`);
   }
   return readTaints(spec, read, sink);

@@ -5,13 +5,13 @@
 // yaml Document API under a lock, keeping comments and keys hostds does not know.
 import { readFile, stat } from 'node:fs/promises';
 import { readManifestFile } from '../manifest/read-file.js';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import yaml from '../lib/yaml-lib.cjs';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { Taint } from '../manifest/types.js';
 import { NodeFileError } from '../lib/errors.js';
 import { withFileLock, writeFileAtomic } from '../state/atomic-file.js';
 import { isEmptyDocument, readNodeDocument, type TaintItem } from './node-file-read.js';
-import { applyNodeState, createNodeSkeleton } from './node-file-write.js';
 
 /** The part of node.yaml that hostds edits. */
 export interface NodeFileState {
@@ -65,11 +65,11 @@ function emptyRead(exists: boolean): NodeFileRead {
 }
 
 function parseNodeText(text: string, file: string): ParsedNodeFile {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   // compat: strings that YAML 1.1 readers (Go's yaml.v2, PyYAML in Ansible) would take for
   // booleans, numbers or timestamps (`yes`, `0777`, times) are written quoted.
   // version 1.1: read `yes`/`on` as Kubernetes (go-yaml) does, like the manifests.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, version: '1.1', compat: 'yaml-1.1' });
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, version: '1.1', compat: 'yaml-1.1' });
   const read = emptyRead(true);
   const position = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
   for (const [severity, list] of [['error', doc.errors], ['warning', doc.warnings]] as const) {
@@ -164,6 +164,8 @@ export async function updateNodeFile(
     const before = stateOf(read);
     const after = mutate(stateOf(read));
     if (after === undefined || isSameState(before, after)) return { node: before, written: false, issues: read.issues };
+    // Edits only (the CLI): the agent, which only reads node.yaml, never loads the writer.
+    const { applyNodeState, createNodeSkeleton } = await import('./node-file-write.js');
     if (isEmptyDocument(parsed.doc)) {
       const now = (options.now ?? (() => new Date()))();
       createNodeSkeleton(parsed.doc, options.nodeName, formatRfc3339(now));

@@ -50,6 +50,11 @@ const INT_RE = /^(?:0|-?[1-9][0-9]{0,14})$/;
  */
 const WORD_RE = /^[A-Za-z_/][^#,[\]{}]*$/;
 /**
+ * Quantities and durations (`100m`, `1.5Gi`, `1m30s`, `10%`): digits, then letters, which no
+ * YAML 1.1 number or timestamp can end with. `0x`, `0o`, `0b` are left to the library.
+ */
+const UNIT_RE = /^(?:[0-9]+(?:\.[0-9]+)?(?:[A-Za-z]+[0-9]+)*[A-Za-z]+|[0-9]+(?:\.[0-9]+)?%)$/;
+/**
  * Tabs, carriage returns, control characters, and what JavaScript's trim() takes for blanks but
  * YAML does not (no-break and other Unicode spaces, the BOM), or reads as a line break in 1.1
  * (NEL, U+2028, U+2029): the library decides what those mean.
@@ -278,6 +283,7 @@ function plain(t: string): unknown {
   if (TRUE_RE.test(t)) return true;
   if (FALSE_RE.test(t)) return false;
   if (INT_RE.test(t)) return Number(t);
+  if (UNIT_RE.test(t) && !/^0[xXoObB]/.test(t)) return t;
   if (SPECIAL_START.has(t[0]!) || !WORD_RE.test(t) || t.endsWith(':') || t.includes(': ')) bail();
   return t;
 }

@@ -1,6 +1,7 @@
 // YAML text → documents, keeping the node tree so any field path can be turned back into
 // line:column. Kubernetes decodes YAML 1.1 (go-yaml), so `0600` is octal and `yes` a boolean.
-import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import yaml from '../lib/yaml-lib.cjs';
 import { parseSimpleYaml } from './fast-yaml.js';
 import type { FieldPath, ManifestIssue, RawIssue } from './issues.js';
 import { renderPath } from './issues.js';
@@ -52,7 +53,7 @@ export function parseManifestText(text: string, file: string): ParsedFile {
 
 /** The `yaml` library's reading, errors and positions (exported for the fast path's tests). */
 export function parseWithLibrary(text: string, file: string): ParsedFile {
-  const lc = new LineCounter();
+  const lc = new (yaml().LineCounter)();
   const pos = (offset: number): { line: number; col: number } => {
     const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line: p.line, col: p.col };
@@ -61,7 +62,7 @@ export function parseWithLibrary(text: string, file: string): ParsedFile {
   let documents: Document.Parsed[];
   try {
     // uniqueKeys is off: the library compares every key with every other (quadratic in a flat map); checkKeys does it with a Set.
-    documents = parseAllDocuments(text, { lineCounter: lc, version: '1.1', uniqueKeys: false, prettyErrors: false }) as Document.Parsed[];
+    documents = yaml().parseAllDocuments(text, { lineCounter: lc, version: '1.1', uniqueKeys: false, prettyErrors: false }) as Document.Parsed[];
     if (!Array.isArray(documents)) documents = [];
   } catch (err) {
     return { docs: [], issues: [{ code: 'yaml-limit', severity: 'error', file, line: 1, col: 1, path: '', message: `cannot parse: ${(err as Error).message}` }] };
@@ -114,12 +115,12 @@ function checkKeys(doc: Document.Parsed): { offset: number; message: string }[] 
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0 && found.length < 20) {
     const node = stack.pop();
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const seen = new Map<string, number>();
       for (const pair of node.items) {
         const key = pair.key as Node | null;
         const offset = key?.range?.[0] ?? node.range?.[0] ?? 0;
-        if (isScalar(key) || key === null) {
+        if (yaml().isScalar(key) || key === null) {
           const name = key === null ? '' : String(key.value);
           const first = seen.get(name);
           if (first !== undefined) found.push({ offset, message: `duplicate key "${name}": the same key appears earlier in this mapping` });
@@ -129,7 +130,7 @@ function checkKeys(doc: Document.Parsed): { offset: number; message: string }[] 
         }
         stack.push(pair.value);
       }
-    } else if (isCollection(node)) {
+    } else if (yaml().isCollection(node)) {
       for (const item of node.items) stack.push(item);
     }
   }
@@ -168,9 +169,9 @@ function locateOffset(doc: Document.Parsed, path: FieldPath, at?: 'key' | 'value
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const last = i === path.length - 1;
-    if (isMap(node) && typeof seg !== 'number') {
+    if (yaml().isMap(node) && typeof seg !== 'number') {
       const name = typeof seg === 'string' ? seg : seg.key;
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === name);
+      const pair = node.items.find((p) => yaml().isPair(p) && yaml().isScalar(p.key) && String(p.key.value) === name);
       if (!pair) return best;
       const keyNode = pair.key as Node;
       best = keyNode.range?.[0] ?? best;
@@ -178,7 +179,7 @@ function locateOffset(doc: Document.Parsed, path: FieldPath, at?: 'key' | 'value
       const v = pair.value as Node | null;
       if (v && v.range) best = v.range[0];
       node = v;
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yaml().isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as Node | undefined;
       if (!item || !item.range) return best;
       best = item.range[0];

@@ -37,13 +37,18 @@ export interface RunOptions {
   user?: { uid: number; gid: number };
   /** Written to standard input, then closed. */
   input?: string;
+  /** Run the whole CLI (the bundle's main), skipping the launcher's offer of `get` to the agent. */
+  fullCli?: boolean;
 }
+
+/** What bin/hostds does when the agent does not answer a `get`, for comparisons with it. */
+const FULL_CLI = `import(${JSON.stringify(join(REPO, 'dist/bundle/hostds.js'))}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const globals: string[] = [];
   if (opts.root !== undefined) globals.push('--root', opts.root);
   if (opts.nodeName !== null) globals.push('--node-name', opts.nodeName ?? NODE);
-  const child = spawn(process.execPath, [BIN, ...globals, ...args], {
+  const child = spawn(process.execPath, [...(opts.fullCli ? ['--input-type=module', '-e', FULL_CLI, '--'] : [BIN]), ...globals, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
 // pid + start time and SIGKILLed (with its group) in afterEach, also when the test fails.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -166,6 +166,31 @@ describe.each(SPAWNERS)('%s spawner', (spawnerKind) => {
       expect(err).toBeInstanceOf(SpawnError);
       expect((err as SpawnError).reason).toBe(row.reason);
       expect((err as SpawnError).message).toContain(row.names(dir));
+    });
+
+    test('the directories above the log file are made on the first start, and an existing log is appended to', async () => {
+      const logPath = join(dir, 'pods', 'default_agent-x7k2q_uid-1', 'main', '0.log');
+      const first = await startTracked(spec('forever.mjs', [], { logPath }));
+      expect((await ready(logPath)).pid).toBe(first.pid);
+      processes.killAll();
+      await waitFor(() => isGone(first.pid), 5_000, 'first daemon gone');
+      const second = await startTracked(spec('forever.mjs', [], { logPath }));
+      await waitFor(async () => (await readFile(logPath, 'utf8')).includes(`READY pid=${second.pid}`), 10_000, 'second READY');
+      expect(await readFile(logPath, 'utf8')).toContain(`READY pid=${first.pid}`);
+    });
+
+    test('a log path under a regular file: an error naming the log, and nothing runs', async () => {
+      await writeFile(join(dir, 'blocker'), 'not a directory\n');
+      const logPath = join(dir, 'blocker', 'main', '0.log');
+      const tag = `blocked-${process.pid}-${Date.now()}`;
+      const err = await runner.start(spec('forever.mjs', [tag], { logPath })).then((h) => { track(h.pid); return undefined; }, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+      expect((err as Error).message).toContain(join(dir, 'blocker'));
+      const running = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
+        try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(tag); } catch { return false; }
+      });
+      expect(running).toEqual([]);
     });
   });
 

@@ -58,7 +58,8 @@ export interface GetOutput {
   table?: string;
 }
 
-export async function runGet(ctx: Context, args: string[], opts: GetOptions): Promise<number> {
+/** `load`: the agent answering a `get` itself passes its own live view (cli/agent-get.ts). */
+export async function runGet(ctx: Context, args: string[], opts: GetOptions, load: (ctx: Context) => Promise<HostView> = loadHostView): Promise<number> {
   const requests = parseGetArgs(args);
   const selector = parseSelectorOption(opts.selector);
   const format = parseOutputFormat(ctx.output, ['table', 'wide', 'json', 'yaml', 'name']);
@@ -66,7 +67,7 @@ export async function runGet(ctx: Context, args: string[], opts: GetOptions): Pr
   for (const r of requests) {
     if (r.kind === 'nodes') for (const n of r.names) checkNodeName(n, ctx.nodeName);
   }
-  const view = await loadHostView(ctx);
+  const view = await load(ctx);
   for (const n of viewNotes(view, ctx)) ctx.io.err(n + '\n');
   const outputs = requests.map((r) => (r.kind === 'daemonsets'
     ? getDaemonSets(ctx, view, r.names, selector, opts, format)

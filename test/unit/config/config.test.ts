@@ -1,13 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, parseConfigText } from '../../../src/config/config.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../../src/config/config.js';
+import { parseBoth } from './parse-both.js';
 
 describe('config.yaml', () => {
-  test('an empty file is all defaults', () => {
-    expect(parseConfigText('', 'c.yaml')).toEqual({ config: DEFAULT_CONFIG, issues: [] });
+  test('an empty file is all defaults', async () => {
+    expect(await parseBoth('', 'c.yaml')).toEqual({ config: DEFAULT_CONFIG, issues: [] });
   });
 
-  test('kubelet-named keys resolve, durations become ms', () => {
-    const { config, issues } = parseConfigText([
+  test('kubelet-named keys resolve, durations become ms', async () => {
+    const { config, issues } = await parseBoth([
       'nodeName: web-01',
       'evictionHard:',
       '  memory.available: 200Mi',
@@ -42,27 +45,27 @@ describe('config.yaml', () => {
     { name: 'a cgroupRoot that climbs out', text: 'cgroupRoot: /hostds/../..', path: 'cgroupRoot', line: 1 },
     { name: 'a relative cgroupRoot', text: 'cgroupRoot: hostds', path: 'cgroupRoot', line: 1 },
     { name: 'a relative cgroupMountPoint', text: 'cgroupMountPoint: sys/fs/cgroup', path: 'cgroupMountPoint', line: 1 },
-  ])('$name is a positioned error', ({ text, path, line }) => {
-    const { issues } = parseConfigText(text, 'c.yaml');
+  ])('$name is a positioned error', async ({ text, path, line }) => {
+    const { issues } = await parseBoth(text, 'c.yaml');
     expect(issues.filter((i) => i.severity === 'error')).toMatchObject([{ path, line, file: 'c.yaml' }]);
   });
 
-  test('cgroup keys: defaults, and values that are plain paths', () => {
-    expect(parseConfigText('', 'c.yaml').config).toMatchObject({ cgroupRoot: '/hostds', cgroupMountPoint: '/sys/fs/cgroup' });
-    const { config, issues } = parseConfigText('cgroupRoot: /system.slice/hostds.service/pods\ncgroupMountPoint: /tmp/cg/\n', 'c.yaml');
+  test('cgroup keys: defaults, and values that are plain paths', async () => {
+    expect((await parseBoth('', 'c.yaml')).config).toMatchObject({ cgroupRoot: '/hostds', cgroupMountPoint: '/sys/fs/cgroup' });
+    const { config, issues } = await parseBoth('cgroupRoot: /system.slice/hostds.service/pods\ncgroupMountPoint: /tmp/cg/\n', 'c.yaml');
     expect(issues).toEqual([]);
     expect(config).toMatchObject({ cgroupRoot: '/system.slice/hostds.service/pods', cgroupMountPoint: '/tmp/cg' });
   });
 
-  test('unknown keys are warnings at the key', () => {
-    const { issues } = parseConfigText('nodename: x\n', 'c.yaml');
+  test('unknown keys are warnings at the key', async () => {
+    const { issues } = await parseBoth('nodename: x\n', 'c.yaml');
     expect(issues).toMatchObject([{ severity: 'warning', path: 'nodename', line: 1, col: 11 }]);
   });
 });
 
 describe('config.yaml registerWithTaints', () => {
-  test('taints as the kubelet registers them', () => {
-    const { config, issues } = parseConfigText([
+  test('taints as the kubelet registers them', async () => {
+    const { config, issues } = await parseBoth([
       'registerWithTaints:',
       '- {key: dedicated, value: infra, effect: NoSchedule}',
       '- key: example.com/maintenance',
@@ -80,9 +83,17 @@ describe('config.yaml registerWithTaints', () => {
     { name: 'bad key', text: 'registerWithTaints:\n- key: a\n  effect: NoSchedule\n- key: "b c"\n  effect: NoSchedule', path: 'registerWithTaints[1].key', line: 4, col: 8 },
     { name: 'bad value', text: 'registerWithTaints:\n- {key: a, value: "x y", effect: NoSchedule}', path: 'registerWithTaints[0].value', line: 2, col: 19 },
     { name: 'not a list', text: 'registerWithTaints: {key: a}', path: 'registerWithTaints', line: 1, col: 21 },
-  ])('$name: positioned error', ({ text, path, line, col }) => {
-    const { issues } = parseConfigText(text, 'c.yaml');
+  ])('$name: positioned error', async ({ text, path, line, col }) => {
+    const { issues } = await parseBoth(text, 'c.yaml');
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ severity: 'error', path, line, col });
+  });
+});
+
+describe('the config the .deb installs', () => {
+  test('examples/root/etc/hostds/config.yaml reads the same both ways, without issues', async () => {
+    const path = join(import.meta.dirname, '../../../examples/root/etc/hostds/config.yaml');
+    const { issues } = await parseBoth(await readFile(path, 'utf8'), path);
+    expect(issues).toEqual([]);
   });
 });

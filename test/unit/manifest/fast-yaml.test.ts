@@ -130,7 +130,8 @@ describe('fast YAML path', () => {
       '.inf', '.NaN', '0x1F', '0b101', '1_000', '190:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00', 'nginx:1.25', 'http://x/y', 'a: b', 'a:', 'a #c', 'a#c',
       '"dq"', '"esc\\n\\t\\"\\\\"', '"\\u00e9"', '"\\x41"', '"a\\/b"', "'it''s'", "'#x'", '"#x"', '[a, b]', '[a, "b,c"]', '{a: 1, b: [c]}', '{a: yes, "b": on}', '{}', '[]', '[a,]',
       '[a:b]', '{a:b}', '{"a":1}', '[ a , b ]', '&anc x', '*ref', '!tag x', '|', '>-', '- x', '`x`', '@x', '%x', 'a, b', 'a [b]', 'x: y: z', '12345678901234567890',
-      '9007199254740993', 'True', 'y', 'n', '-x', '/path/to', '_x', "a'b", 'a"b', '"unclosed', "'unclosed", '? x', ':x', '=', 'a\tb', '日本', 'Ünïcode', 'NaN', 'Infinity', 'nb\u00a0sp', 'nel\u0085x', 'end\u3000'];
+      '9007199254740993', 'True', 'y', 'n', '-x', '/path/to', '_x', "a'b", 'a"b', '"unclosed', "'unclosed", '? x', ':x', '=', 'a\tb', '日本', 'Ünïcode', 'NaN', 'Infinity', 'nb\u00a0sp', 'nel\u0085x', 'end\u3000',
+      '100m', '128Mi', '1.5Gi', '0s', '1m30s', '200ms', '10%', '1.5%', '0x1Fs', '0X1f', '1e3s', '1E5', '1.5e3', '0b1x', '0o7s', '007s', '1_0s', '12h', '1.5.2x', '1:20s', '2001-12-14x'];
     const PLAIN = ['plain', 'hello world', 'nginx:1.25', '12', '"dq"', "'sq'", '[a, b]', '{a: 1, b: [c]}', 'yes', '~', '/path/to'];
     const PLAIN_KEYS = ['a', 'name', 'app.kubernetes.io/name', '"quoted key"', 'k-', '_k'];
     const INDENTS = [2, 2, 2, 4, 1, 3];

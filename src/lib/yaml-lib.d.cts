@@ -1,0 +1,2 @@
+declare function yaml(): typeof import('yaml');
+export = yaml;
