@@ -13,7 +13,7 @@ import { resolvePaths } from '../state/paths.js';
 export interface AgentGetRequest {
   args: string[];
   output?: string;
-  /** --node-name: checked as the CLI checks it; the agent's own name is the one shown. */
+  /** --node-name: resolved and checked by the agent as the CLI does (it names this node in `get nodes`). */
   nodeName?: string;
   selector?: string;
   namespace?: string;
@@ -41,8 +41,8 @@ const VALUE_FLAGS: Record<string, 'root' | 'nodeName' | 'output' | 'selector' | 
 const GET_ONLY = new Set(['selector', 'namespace']);
 
 /**
- * The argv of a plain `hostds [--root R] [--node-name N] [-o F] get RESOURCE [NAME…] [flags]`, or undefined for
- * anything else. Last flag wins, as in commander.
+ * The argv of a plain `hostds [--root R] [--node-name N] [-o F] get RESOURCE [NAME…] [flags]`,
+ * or undefined for anything else. The last of a repeated flag wins, as in commander.
  */
 export function parseAgentGet(argv: readonly string[]): { root?: string; request: AgentGetRequest } | undefined {
   let command: string | undefined;

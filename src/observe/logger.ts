@@ -33,7 +33,7 @@ const NAMES = Object.keys(LEVELS) as LevelName[];
 
 export async function createLogger(opts: { level?: string; pretty?: boolean; destination?: LogSink } = {}): Promise<Logger> {
   const level = opts.level ?? (process.env['HOSTDS_LOG_LEVEL'] || 'info');
-  if (level !== 'silent' && !(level in LEVELS)) {
+  if (level !== 'silent' && !Object.hasOwn(LEVELS, level)) {
     throw new CliError(`HOSTDS_LOG_LEVEL must be one of ${[...NAMES, 'silent'].join(', ')}, got ${JSON.stringify(level)}`);
   }
   let sink = opts.destination;

@@ -68,6 +68,8 @@ describe('createLogger', () => {
     log.info('hidden');
     log.warn('shown');
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['shown']);
-    await expect(createLogger({ level: 'verbose', destination: { write: () => undefined } })).rejects.toThrow(/HOSTDS_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/);
+    for (const bad of ['verbose', 'toString', '']) {
+      await expect(createLogger({ level: bad, destination: { write: () => undefined } }), bad).rejects.toThrow(/HOSTDS_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "/);
+    }
   });
 });
