@@ -71,8 +71,12 @@ export interface ProcessRunner {
   stop(handle: ProcessHandle, graceMs: number): Promise<void>;
   /** True when the pid is alive and is still the same process (start time and boot id match). */
   isAlive(handle: ProcessHandle): Promise<boolean>;
-  /** Every live process that carries a marker for `rootId` in its environment. */
-  findMarked(rootId: string): Promise<MarkedProcess[]>;
+  /**
+   * Every live process that carries a marker for `rootId` in its environment. `atOnce`: read
+   * /proc in one go rather than in slices between turns of the event loop; `podUids`: only the
+   * processes of these pods (see proc.ts).
+   */
+  findMarked(rootId: string, opts?: { atOnce?: boolean; podUids?: ReadonlySet<string> }): Promise<MarkedProcess[]>;
   /** What forks the daemons now, for the agent's log: the hostds-spawn helper or child_process. */
   readonly spawner?: 'helper' | 'node';
 }

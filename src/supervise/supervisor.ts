@@ -355,6 +355,15 @@ export class Supervisor {
    * are stopped by their recorded pid; processes that left the group (setsid) by their marker.
    */
   async stop(pod: PodRecord, graceMs: number): Promise<void> {
+    this.stoppingUids.add(pod.uid);
+    try {
+      await this.stopPod(pod, graceMs);
+    } finally {
+      this.stoppingUids.delete(pod.uid);
+    }
+  }
+
+  private async stopPod(pod: PodRecord, graceMs: number): Promise<void> {
     const stops: Promise<void>[] = [];
     const stopOne = (name: string, handle: ProcessHandle, env?: Record<string, string>): void => {
       this.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
@@ -378,7 +387,7 @@ export class Supervisor {
     await Promise.all(stops);
     // Processes that left the group (a double fork into a new session) are still in the cgroup.
     await Promise.all([...pod.initContainers, ...pod.containers].map((rec) => this.removeCgroup(pod, rec)));
-    const strays = (await this.scanMarked()).filter((p) => p.marker.podUid === pod.uid);
+    const strays = (await this.scanMarked(pod.uid)).filter((p) => p.marker.podUid === pod.uid);
     if (strays.length > 0) {
       this.deps.log.warn({ pod: pod.name, pids: strays.map((p) => p.pid) }, 'stopping processes that left the pod\'s process group');
       await Promise.all(strays.map((p) => this.deps.runner.stop(p, graceMs).catch(() => undefined)));
@@ -406,16 +415,20 @@ export class Supervisor {
     return Math.max(2000, graceMs - (this.deps.clock.now() - t0));
   }
 
-  private markedScan: { at: number; result: Promise<MarkedProcess[]> } | undefined;
+  private markedScan: { at: number; uids: ReadonlySet<string>; result: Promise<MarkedProcess[]> } | undefined;
+  /** Pods whose stop has begun and not ended: what a scan for strays looks for. */
+  private readonly stoppingUids = new Set<string>();
 
   /**
    * One /proc scan shared by every stop that finishes within 100 ms: stopping 500 pods at once
-   * must not read every process's environment 500 times.
+   * must not read every process's environment 500 times. It looks for the pods stopping when it
+   * starts; a stop it did not cover starts its own.
    */
-  private scanMarked(): Promise<MarkedProcess[]> {
+  private scanMarked(uid: string): Promise<MarkedProcess[]> {
     const now = this.deps.clock.now();
-    if (!this.markedScan || now - this.markedScan.at > 100) {
-      this.markedScan = { at: now, result: this.deps.runner.findMarked(this.deps.rootId).catch(() => []) };
+    if (!this.markedScan || now - this.markedScan.at > 100 || !this.markedScan.uids.has(uid)) {
+      const uids = new Set([...this.stoppingUids, uid]);
+      this.markedScan = { at: now, uids, result: this.deps.runner.findMarked(this.deps.rootId, { atOnce: true, podUids: uids }).catch(() => []) };
     }
     return this.markedScan.result;
   }

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { BIN, makeRoot, manifestPath, NODE, REPO, runCli, writeManifest } from '../helpers/cli.js';
 import { fixtureDs, prepareRoot, isAlive, killDaemons, rootIdOf, startAgent, statePids, waitForRunning, writeTestConfig } from '../helpers/agent.js';
 import { listMarkedProcesses } from '../../src/supervise/proc.js';
@@ -103,6 +104,40 @@ describe('agent robustness', () => {
     const pids = (await listMarkedProcesses(rootIdOf(root))).map((p) => p.pid);
     await runCli(['delete', 'ds', 'esc'], { root });
     await waitFor(async () => !(await Promise.all(pids.map(isAlive))).some(Boolean), 10_000, 'both processes gone');
+    await agent.stop();
+  });
+
+  test('pods stopped together and one after another: each one\'s escaped process goes with it, the other pods\' stay', async () => {
+    // The scan for escaped processes is shared by stops that end close together and looks only for
+    // the pods stopping when it starts: a stop that begins 30 ms after another's scan must scan again.
+    const root = await makeRoot();
+    await writeTestConfig(root);
+    const esc = (name: string, n: number): string => [
+      'apiVersion: apps/v1', 'kind: DaemonSet', `metadata: {name: ${name}}`, 'spec:', `  selector: {matchLabels: {app: ${name}}}`, '  template:',
+      `    metadata: {labels: {app: ${name}}}`, '    spec:', '      containers:', '      - name: main', '        image: x',
+      `        command: ["/bin/sh", "-c", "setsid sleep 99${n}1 & exec sleep 99${n}2"]`, '',
+    ].join('\n');
+    for (const [name, n] of [['e1', 1], ['e2', 2], ['e3', 3], ['e4', 4]] as const) await writeManifest(root, `${name}.yaml`, esc(name, n));
+    const agent = await startAgent(root);
+    await waitForRunning(root, 4);
+    await waitFor(async () => (await listMarkedProcesses(rootIdOf(root))).length === 8, 5000, 'the escaped processes');
+    const byPod = new Map<string, number[]>();
+    for (const p of await listMarkedProcesses(rootIdOf(root))) byPod.set(p.marker.pod, [...(byPod.get(p.marker.pod) ?? []), p.pid]);
+    const pod = (ds: string): string => [...byPod.keys()].find((k) => k.startsWith(`${ds}-`))!;
+    const socket = join(root, 'run/hostds/hostds.sock');
+    const del = (name: string): Promise<number> => new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: socket, method: 'DELETE', path: `/api/v1/namespaces/default/pods/${name}` }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      req.on('error', reject);
+      req.end();
+    });
+    // e1 and e2 together, e3 30 ms later (within the 100 ms a scan is shared), e4 left running.
+    const first = Promise.all([del(pod('e1')), del(pod('e2'))]);
+    await new Promise((r) => setTimeout(r, 30));
+    const codes = [...await first, await del(pod('e3'))];
+    expect(codes).toEqual([200, 200, 200]);
+    const gone = async (ds: string): Promise<boolean> => !(await Promise.all(byPod.get(pod(ds))!.map(isAlive))).some(Boolean);
+    await waitFor(async () => (await gone('e1')) && (await gone('e2')) && (await gone('e3')), 10_000, 'e1, e2 and e3 with their escaped processes gone');
+    expect((await Promise.all(byPod.get(pod('e4'))!.map(isAlive))).every(Boolean)).toBe(true);
     await agent.stop();
   });
 
