@@ -465,6 +465,24 @@ export class Agent {
     return this.saving;
   }
 
+  private queuedSave: Promise<void> | undefined;
+
+  /**
+   * A save that starts after this call, shared by every caller until it starts: stopping 500
+   * pods at once then writes the state twice, not 500 times.
+   */
+  private saveSoon(): Promise<void> {
+    if (this.queuedSave) return this.queuedSave;
+    const queued = this.saving.then(() => {
+      this.queuedSave = undefined;
+      if (!this.closed) this.syncLogTimes();
+      return saveState(this.ctx.paths.stateDir, this.state);
+    }).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
+    this.queuedSave = queued;
+    this.saving = queued;
+    return queued;
+  }
+
   /** One pass: files → desired pods → plan → effects. Serialized; a change during a pass triggers another. */
   async reconcile(why: string): Promise<void> {
     if (this.closed) return;
@@ -721,15 +739,18 @@ export class Agent {
     this.stopping.add(pod.name);
     pod.deletionTimestamp ??= iso(this.clock.now());
     this.log.info({ pod: pod.name, reason }, 'stopping pod');
-    this.scheduleSave();
-    await this.supervisor.stop(pod, graceMs(pod));
+    const stopped = this.supervisor.stop(pod, graceMs(pod));
+    // The pod as deleting is on disk before any replacement starts, so an agent killed after that
+    // start finishes this stop (a no-op) and adopts the replacement by its marker, rather than
+    // restarting this pod beside it. Written while the daemon stops, not after: at 500 pods a save
+    // is ~1 MB and an fsync, tens of ms a replacement used to wait for after the stop. Begun on the
+    // next turn of the event loop, once the stop has sent its signals.
+    const recorded = new Promise<void>((r) => setImmediate(r)).then(() => this.saveSoon());
+    await stopped;
     this.state.pods = this.state.pods.filter((p) => p !== pod);
     this.stopping.delete(pod.name);
     this.event({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.daemonSet.namespace, name: pod.daemonSet.name } });
-    // Saved as any change is (event() schedules it), not awaited: at 500 pods a save is ~1 MB
-    // serialised and fsync'd, tens of ms that a replacement waited for. A crash before it loses
-    // nothing: the state still holds this pod as deleting, and the stop resumes as a no-op; a
-    // replacement started meanwhile is found by its marker.
+    await recorded;
     void this.reconcile('pod stopped');
   }
 

@@ -85,7 +85,8 @@ export type HandleStatus = 'alive' | 'gone' | 'reused';
 export async function checkHandle(handle: ProcessHandle): Promise<HandleStatus> {
   if (handle.bootId !== readBootId()) return 'gone';
   if (!Number.isSafeInteger(handle.pid) || handle.pid <= 0 || !isPidPresent(handle.pid)) return 'gone';
-  const stat = await readProcStat(handle.pid);
+  // Inline (~15 µs): through the thread pool it was three hand-offs before every stop's SIGTERM.
+  const stat = readProcStatSync(handle.pid);
   if (stat === undefined) return 'gone';
   if (stat.procStart !== handle.procStart) return 'reused';
   return stat.state === 'Z' ? 'gone' : 'alive';
