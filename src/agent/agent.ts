@@ -454,24 +454,15 @@ export class Agent {
     this.logTimes.sync(live);
   }
 
-  /**
-   * Saves are chained: two atomic writes in flight may rename in either order, and an older
-   * snapshot landing last would resurrect stopped pods after a restart.
-   */
-  save(): Promise<void> {
-    if (!this.closed) this.syncLogTimes();
-    this.saving = this.saving.then(() => saveState(this.ctx.paths.stateDir, this.state))
-      .catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
-    return this.saving;
-  }
-
   private queuedSave: Promise<void> | undefined;
 
   /**
    * A save that starts after this call, shared by every caller until it starts: stopping 500
-   * pods at once then writes the state twice, not 500 times.
+   * pods at once then writes the state twice, not 500 times. Saves are chained: two atomic
+   * writes in flight may rename in either order, and an older snapshot landing last would
+   * resurrect stopped pods after a restart.
    */
-  private saveSoon(): Promise<void> {
+  save(): Promise<void> {
     if (this.queuedSave) return this.queuedSave;
     const queued = this.saving.then(() => {
       this.queuedSave = undefined;
@@ -745,7 +736,7 @@ export class Agent {
     // restarting this pod beside it. Written while the daemon stops, not after: at 500 pods a save
     // is ~1 MB and an fsync, tens of ms a replacement used to wait for after the stop. Begun on the
     // next turn of the event loop, once the stop has sent its signals.
-    const recorded = new Promise<void>((r) => setImmediate(r)).then(() => this.saveSoon());
+    const recorded = new Promise<void>((r) => setImmediate(r)).then(() => this.save());
     await stopped;
     this.state.pods = this.state.pods.filter((p) => p !== pod);
     this.stopping.delete(pod.name);
