@@ -16,9 +16,11 @@ export default defineConfig({
   transform: { define: { __HOSTDS_VERSION__: JSON.stringify(pkg.version) } },
   output: {
     dir: 'dist/bundle',
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: '[name]-[hash].js',
+    // CommonJS, so that bin/hostds can hand V8 the chunks' code cache (vm.Script; node 20 has no
+    // code cache for ES modules): docs/code-cache.md.
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
     sourcemap: true,
   },
 });

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describePackage, listBundledPackageDirs, renderCopyright } from '../packaging/deb/lib/copyright.mjs';
 import { renderManPage } from '../packaging/deb/lib/manpage.mjs';
@@ -81,7 +81,7 @@ function bundle(work, pkg, version) {
 function checkSelfContained(bundleDir) {
   const builtins = new Set(builtinModules);
   const pattern = /^(?!\s*(?:\/\/|\/?\*)).*?(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/gm;
-  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'))) {
     for (const [, spec] of readFileSync(join(bundleDir, file), 'utf8').matchAll(pattern)) {
       const isPackageName = /^(@[\w.-]+\/)?\w[\w.-]*(\/[\w.-]+)*$/.test(spec);
       if (!isPackageName || spec.startsWith('node:') || builtins.has(spec)) continue;
@@ -90,21 +90,30 @@ function checkSelfContained(bundleDir) {
   }
 }
 
-/** The /usr/lib/hostds tree: the launcher (its shebang pointing at Debian's node), the bundle without source maps, a trimmed package.json. */
+const CODE_CACHE_FILE = '/var/cache/hostds/code-cache.bin';
+
+/** The /usr/lib/hostds tree: the launcher (its shebang pointing at Debian's node) and its code-cache loader, the bundle without source maps, a trimmed package.json. */
 function stageProgram(stage, bundleDir, pkg, version) {
   const lib = join(stage, LIB.slice(1));
   mkdirSync(join(lib, 'bin'), { recursive: true });
   mkdirSync(join(lib, 'dist/bundle'), { recursive: true });
-  const launcher = readFileSync(join(REPO, 'bin/hostds'), 'utf8').replace(/^#!\S*env -S node/, '#!/usr/bin/node');
+  // The code cache lives in /var/cache/hostds, written by the agent (docs/code-cache.md): a trained
+  // cache is not the same bytes twice, and the package must be.
+  const cacheLine = /^const CODE_CACHE = \{ dir: bundle, file: join\(bundle, 'code-cache.bin'\), agentWrites: false \};$/m;
+  const source = readFileSync(join(REPO, 'bin/hostds'), 'utf8');
+  if (!cacheLine.test(source)) fail('bin/hostds has no CODE_CACHE line to point at /var/cache/hostds');
+  const launcher = source.replace(/^#!\S*env -S node/, '#!/usr/bin/node')
+    .replace(cacheLine, `const CODE_CACHE = { dir: bundle, file: '${CODE_CACHE_FILE}', agentWrites: true };`);
   writeFileSync(join(lib, 'bin/hostds'), launcher, { mode: 0o755 });
-  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
+  for (const file of ['code-cache.cjs', 'package.json']) copyFileSync(join(REPO, 'bin', file), join(lib, 'bin', file));
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'))) {
     // Source maps stay out: node does not read them without --enable-source-maps, and they embed every source.
     const code = readFileSync(join(bundleDir, file), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
     writeFileSync(join(lib, 'dist/bundle', file), code);
   }
-  // "type": "module" makes node load the bundle as ESM; nothing here installs dependencies.
+  // The bundle is CommonJS (.cjs) and bin/package.json says the launcher is; nothing here installs dependencies.
   const { name, description, license } = pkg;
-  writeFileSync(join(lib, 'package.json'), `${JSON.stringify({ name, version, description, license, private: true, type: 'module', bin: { hostds: 'bin/hostds' }, engines: pkg.engines }, null, 2)}\n`);
+  writeFileSync(join(lib, 'package.json'), `${JSON.stringify({ name, version, description, license, private: true, bin: { hostds: 'bin/hostds' }, engines: pkg.engines }, null, 2)}\n`);
   mkdirSync(join(stage, 'usr/bin'), { recursive: true });
   symlinkSync('../lib/hostds/bin/hostds', join(stage, 'usr/bin/hostds'));
 }
@@ -139,8 +148,8 @@ function smokeTest(stage, version) {
   const opts = { cwd: '/', env: { PATH: process.env.PATH, NO_COLOR: '1' } };
   const printed = run(process.execPath, [cli, 'version'], opts).trim();
   if (printed !== `hostds v${version}`) fail(`the staged CLI prints ${JSON.stringify(printed)}, expected "hostds v${version}"`);
-  const chunks = readdirSync(join(stage, LIB.slice(1), 'dist/bundle')).map((f) => pathToFileURL(join(stage, LIB.slice(1), 'dist/bundle', f)).href);
-  run(process.execPath, ['--input-type=module', '-e', `for (const c of ${JSON.stringify(chunks)}) await import(c);`], opts);
+  const chunks = readdirSync(join(stage, LIB.slice(1), 'dist/bundle')).filter((f) => f.endsWith('.cjs')).map((f) => join(stage, LIB.slice(1), 'dist/bundle', f));
+  run(process.execPath, ['-e', `for (const c of ${JSON.stringify(chunks)}) require(c);`], opts);
   return run(process.execPath, [cli, '--help'], { ...opts, env: { ...opts.env, COLUMNS: '200' } });
 }
 
@@ -162,7 +171,7 @@ function stageDocs(stage, { version, help, bundleDir, maintainer, epoch }) {
   const doc = join(stage, 'usr/share/doc/hostds');
   mkdirSync(doc, { recursive: true });
   const dirs = listBundledPackageDirs(bundleDir);
-  const hasRuntime = readdirSync(bundleDir).some((f) => f.endsWith('.js') && readFileSync(join(bundleDir, f), 'utf8').includes('rolldown/runtime.js'));
+  const hasRuntime = readdirSync(bundleDir).some((f) => f.endsWith('.cjs') && readFileSync(join(bundleDir, f), 'utf8').includes('rolldown/runtime.js'));
   if (hasRuntime) dirs.push('node_modules/rolldown'); // rolldown's runtime helpers are part of the bundle
   const packages = dirs.map((d) => describePackage(REPO, d));
   writeFileSync(join(doc, 'copyright'), renderCopyright({ packages, licensesDir: join(DEB, 'licenses'), bundleDir: `${LIB}/dist/bundle/` }));

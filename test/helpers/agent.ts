@@ -97,9 +97,16 @@ export async function podsJson(root: string): Promise<PodJson[]> {
   return (JSON.parse(r.stdout) as { items: PodJson[] }).items;
 }
 
-/** The pid of each running container, from the agent's state file (`pod/container` → pid). */
+/**
+ * The pid of each running container, from the agent's state file (`pod/container` → pid). None
+ * before the agent's first save: "ready" comes before it, and a fast start shows the gap.
+ */
 export async function statePids(root: string): Promise<Record<string, number>> {
-  const state = JSON.parse(await readFile(join(root, 'var/lib/hostds/state.json'), 'utf8')) as { pods: { name: string; containers: { name: string; pid?: number }[] }[] };
+  const text = await readFile(join(root, 'var/lib/hostds/state.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '{"pods":[]}';
+    throw err;
+  });
+  const state = JSON.parse(text) as { pods: { name: string; containers: { name: string; pid?: number }[] }[] };
   const out: Record<string, number> = {};
   for (const p of state.pods) for (const c of p.containers) if (c.pid !== undefined) out[`${p.name}/${c.name}`] = c.pid;
   return out;

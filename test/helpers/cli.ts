@@ -42,13 +42,13 @@ export interface RunOptions {
 }
 
 /** What bin/hostds does when the agent does not answer a `get`, for comparisons with it. */
-const FULL_CLI = `import(${JSON.stringify(join(REPO, 'dist/bundle/hostds.js'))}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
+const FULL_CLI = `require(${JSON.stringify(join(REPO, 'dist/bundle/hostds.cjs'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const globals: string[] = [];
   if (opts.root !== undefined) globals.push('--root', opts.root);
   if (opts.nodeName !== null) globals.push('--node-name', opts.nodeName ?? NODE);
-  const child = spawn(process.execPath, [...(opts.fullCli ? ['--input-type=module', '-e', FULL_CLI, '--'] : [BIN]), ...globals, ...args], {
+  const child = spawn(process.execPath, [...(opts.fullCli ? ['-e', FULL_CLI, '--'] : [BIN]), ...globals, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

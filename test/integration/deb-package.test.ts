@@ -7,7 +7,7 @@
 // or fail. systemd is not PID 1 here: the unit itself is tested in systemd-unit.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,7 @@ function lifecycleSkipReason(): string | undefined {
   const node = runSync('dpkg-query', ['-W', '-f', '${Version}', 'nodejs']).stdout.trim();
   if (node === '' || runSync('dpkg', ['--compare-versions', node, 'ge', '20']).code !== 0) return `Depends: nodejs (>= 20) is not met by dpkg's database (nodejs ${node || 'not installed as a package'})`;
   if (!['', 'not-installed'].includes(packageStatus())) return `hostds is already installed here (${packageStatus()}): this test would remove it`;
-  for (const dir of ['/etc/hostds', '/var/lib/hostds', '/var/log/hostds']) if (existsSync(dir)) return `${dir} exists: this test's purge would delete it`;
+  for (const dir of ['/etc/hostds', '/var/lib/hostds', '/var/log/hostds', '/var/cache/hostds']) if (existsSync(dir)) return `${dir} exists: this test's purge would delete it`;
   return undefined;
 }
 
@@ -131,7 +131,7 @@ describe('the .deb', () => {
 
     const listing = expectOk(runSync('dpkg-deb', ['-c', deb]), 'dpkg-deb -c').trim().split('\n');
     const paths = listing.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/^\.\//, '/'));
-    for (const p of ['/usr/lib/hostds/bin/hostds', '/usr/lib/hostds/dist/bundle/hostds.js', '/usr/lib/hostds/package.json', '/usr/lib/hostds/dist/native/hostds-spawn',
+    for (const p of ['/usr/lib/hostds/bin/hostds', '/usr/lib/hostds/dist/bundle/hostds.cjs', '/usr/lib/hostds/package.json', '/usr/lib/hostds/dist/native/hostds-spawn',
       '/lib/systemd/system/hostds.service', '/etc/hostds/config.yaml', '/etc/hostds/manifests.d/',
       '/usr/share/doc/hostds/copyright', '/usr/share/doc/hostds/changelog.gz', '/usr/share/man/man1/hostds.1.gz',
       '/usr/share/lintian/overrides/hostds']) expect(paths, p).toContain(p);
@@ -204,8 +204,9 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     expect(ownFiles).toContain('/usr/bin/hostds');
     // Every chunk, lazy ones included, loads from /usr/lib/hostds with nothing but node's builtins.
     const bundle = '/usr/lib/hostds/dist/bundle';
-    const chunks = (await readdir(bundle)).map((f) => join(bundle, f));
-    expectOk(await run(process.execPath, ['--input-type=module', '-e', `for (const c of ${JSON.stringify(chunks)}) await import(c);`], { env: { NODE_PATH: '' } }), 'importing every chunk');
+    const chunks = (await readdir(bundle)).filter((f) => f.endsWith('.cjs')).map((f) => join(bundle, f));
+    expect(chunks.length).toBeGreaterThan(10);
+    expectOk(await run(process.execPath, ['-e', `for (const c of ${JSON.stringify(chunks)}) require(c);`], { env: { NODE_PATH: '' } }), 'loading every chunk');
 
     root = await mkdtemp(join(tmpdir(), 'hostds-deb-root-'));
     roots.push(root);
@@ -229,6 +230,12 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     expect(agent.output()).toMatch(/"agent ready".*"spawner":"helper"|"spawner":"helper".*"agent ready"/);
     const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${daemonPid}/status`, 'utf8'))?.[1];
     expect(runSync('readlink', [`/proc/${parent}/exe`]).stdout.trim()).toBe('/usr/lib/hostds/dist/native/hostds-spawn');
+    // The package ships no code cache (it would not be the same bytes twice): the agent writes one
+    // after its start-up, and the CLI compiles nothing it loads from then on (docs/code-cache.md).
+    await waitFor(() => agent.output().includes('"code cache written'), 20_000, 'the installed agent to write its code cache');
+    expect(statSync('/var/cache/hostds/code-cache.bin').mode & 0o777).toBe(0o644);
+    const report = await run(HOSTDS, ['version'], { env: { ...process.env, HOSTDS_CODE_CACHE: 'report' } });
+    expect(report.stderr).toMatch(/code cache \/var\/cache\/hostds\/code-cache\.bin: [1-9]\d* chunks from the cache, 0 rejected by V8, 0 compiled/);
 
     // The old agent keeps running while dpkg replaces its files, as under systemd until postinst restarts it.
     expectOk(await dpkg(['-i', nextDeb]), `dpkg -i ${NEXT}`);
@@ -263,6 +270,7 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     expect(packageStatus()).toBe('config-files');
     expect(existsSync(HOSTDS)).toBe(false);
     expect(existsSync('/etc/hostds/config.yaml'), 'a conffile stays until purge').toBe(true);
+    expect(existsSync('/var/cache/hostds'), 'the code cache goes with the program').toBe(false);
     expect(await isGroupAlive(slashDaemon), 'remove leaves the daemons of / running').toBe(true);
     expect(await isAlive(daemonPid)).toBe(true);
   }, 60_000);
@@ -275,7 +283,7 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     expect(runSync('dpkg', ['-L', 'hostds']).code).not.toBe(0);
     for (const pgid of slash) expect(await isGroupAlive(pgid), `daemon group ${pgid} of / stopped`).toBe(false);
     expect(await isAlive(daemonPid), 'a daemon of another root is not the package\'s').toBe(true);
-    const left = [...ownFiles.filter((p) => p.includes('hostds')), '/etc/hostds', '/var/lib/hostds', '/var/log/hostds', '/run/hostds',
+    const left = [...ownFiles.filter((p) => p.includes('hostds')), '/etc/hostds', '/var/lib/hostds', '/var/log/hostds', '/run/hostds', '/var/cache/hostds',
       '/etc/systemd/system/multi-user.target.wants/hostds.service', '/etc/systemd/system/hostds.service',
       '/var/lib/systemd/deb-systemd-helper-enabled/hostds.service.dsh-also'].filter(isPresent);
     expect(left).toEqual([]);

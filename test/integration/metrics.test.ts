@@ -48,14 +48,22 @@ const DS = [
   '        readinessProbe: {exec: {command: [/bin/true]}, periodSeconds: 1}', '',
 ].join('\n');
 
-/** A `node --import` hook that appends the URL of every module loaded to a file. */
+/** A `node --require` hook that appends the path of every module loaded to a file. */
 async function moduleLogHook(dir: string): Promise<{ prefix: string[]; loaded: () => Promise<string[]> }> {
   const log = join(dir, 'modules.log');
-  await writeFile(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
-  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+  // The bundle is CommonJS: every chunk, and every package a chunk could require, passes Module._load.
+  await writeFile(join(dir, 'hook.cjs'), [
+    "const Module = require('node:module');",
+    "const { appendFileSync } = require('node:fs');",
+    'const load = Module._load;',
+    'Module._load = function (request, parent, isMain) {',
+    `  try { appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}`,
+    '  return load.apply(this, arguments);',
+    '};',
+  ].join('\n'));
   return {
     // `env` execs the agent, so the pid is still the agent's.
-    prefix: ['env', `NODE_OPTIONS=--import=${join(dir, 'register.mjs')}`],
+    prefix: ['env', `NODE_OPTIONS=--require=${join(dir, 'hook.cjs')}`],
     loaded: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l !== ''),
   };
 }
@@ -63,7 +71,7 @@ async function moduleLogHook(dir: string): Promise<{ prefix: string[]; loaded: (
 /** The bundle chunk that holds prom-client (its event-loop metric name is in no other). */
 async function promClientChunk(): Promise<string> {
   const dir = join(REPO, 'dist/bundle');
-  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.js'))) {
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.cjs'))) {
     if ((await readFile(join(dir, f), 'utf8')).includes('nodejs_eventloop_lag_seconds')) return f;
   }
   throw new Error('no bundle chunk holds prom-client: run npm run build');
@@ -171,7 +179,7 @@ describe('metrics endpoint', () => {
       const loaded = await hook.loaded();
       const chunk = await promClientChunk();
       // The hook saw the agent's own chunks (so it works), and never prom-client's.
-      expect(loaded.some((u) => /\/dist\/bundle\/agent-[^/]+\.js$/.test(u))).toBe(true);
+      expect(loaded.some((u) => /\/dist\/bundle\/agent-[^/]+\.cjs$/.test(u))).toBe(true);
       expect(loaded.filter((u) => u.endsWith(`/${chunk}`) || u.includes('prom-client'))).toEqual([]);
     } finally {
       expect(await agent.stop()).toBe(0);

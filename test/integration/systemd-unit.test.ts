@@ -40,11 +40,11 @@ async function stageHostds(): Promise<string> {
       await cp(join(REPO, 'bin'), join(stage, 'lib/bin'), { recursive: true });
       await cp(join(REPO, 'dist/bundle'), join(stage, 'lib/dist/bundle'), { recursive: true });
       await cp(join(REPO, 'package.json'), join(stage, 'lib/package.json'));
-      if (before.includes('hostds.js:') && (await bundleListing()) === before) return stage;
+      if (before.includes('hostds.cjs:') && (await bundleListing()) === before) return stage;
     } catch { /* dist/bundle is being rebuilt */ }
     if (attempt === 15) {
       await rm(stage, { recursive: true, force: true });
-      throw new Error('no stable dist/bundle/hostds.js to install: run `npm run build` first');
+      throw new Error('no stable dist/bundle/hostds.cjs to install: run `npm run build` first');
     }
     await sleep(2_000);
   }

@@ -46,7 +46,7 @@ export function packageDirOf(source) {
 /** The package directories (relative to the checkout) that have files in the bundle's source maps. */
 export function listBundledPackageDirs(bundleDir) {
   const dirs = new Set();
-  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js.map'))) {
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.cjs.map'))) {
     const map = JSON.parse(readFileSync(join(bundleDir, file), 'utf8'));
     for (const source of map.sources ?? []) {
       const dir = packageDirOf(String(source).replaceAll('\\', '/'));

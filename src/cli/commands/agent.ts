@@ -1,23 +1,34 @@
 // `hostds agent`: runs in the foreground until SIGTERM or SIGINT. Daemons keep running when it
 // exits (like the kubelet) unless --stop-daemons-on-exit or config `onExit: stop`.
-import v8 from 'node:v8';
 import type { Context } from '../context.js';
-import { createLogger } from '../../observe/logger.js';
+import { createLogger, type Logger } from '../../observe/logger.js';
 import { CliError } from '../errors.js';
 
+/** What bin/code-cache.cjs leaves for the agent when the cache is the agent's to write (the .deb). */
+interface CodeCacheHandle { file: string; stale(): boolean; write(): void }
+
+/** After start-up, when long enough for its code to have been compiled. */
+const CODE_CACHE_DELAY_MS = 10_000;
+
+/**
+ * Rewrites the code cache (docs/code-cache.md) when this start found it missing or stale: after
+ * the first install, an upgrade of hostds or of node. Once, after start-up, off the critical path.
+ */
+function refreshCodeCache(log: Logger): void {
+  const handle = (globalThis as Record<symbol, unknown>)[Symbol.for('hostds.codeCache')] as CodeCacheHandle | undefined;
+  if (handle === undefined || !handle.stale()) return;
+  setTimeout(() => {
+    try {
+      const t0 = performance.now();
+      handle.write();
+      log.info({ file: handle.file, ms: Math.round(performance.now() - t0) }, 'code cache written: later starts compile less');
+    } catch (err) {
+      log.warn({ file: handle.file, err: (err as Error).message }, 'cannot write the code cache; starts stay slower');
+    }
+  }, CODE_CACHE_DELAY_MS).unref();
+}
+
 export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean }): Promise<number> {
-  // A long-running agent allocates in small bursts: V8 would grow its young generation to 32 MiB
-  // after the start-up parse and keep it. Held at its initial size it costs a few more minor GCs and
-  // saves ~15-25 MiB of RSS, and every fork of the agent (one per daemon started) copies less.
-  // optimize-for-size grows the old generation in smaller steps: in a restart storm RSS stays
-  // ~4 MiB lower, at no measurable CPU cost per restart (docs/benchmarks.md).
-  // No TurboFan: the agent waits on processes and files, it has no hot loop worth optimising.
-  // On 2 cores its compile jobs competed with the start-up they were meant to speed up (100
-  // daemons started ~10% sooner without them), and its code, its zones and the compiler's own
-  // pages of the node binary cost 5-9 MiB of RSS, most of the growth in a restart storm.
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  v8.setFlagsFromString('--optimize-for-size');
-  v8.setFlagsFromString('--no-turbofan');
   const [{ Agent }, { createSpawnRunner }] = await Promise.all([import('../../agent/agent.js'), import('../../supervise/runner-spawn.js')]);
   const log = await createLogger();
   // One failed effect must not take down the agent and, with it, supervision of every daemon.
@@ -72,6 +83,7 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   }
   started = true;
   if (reloadPending && !stopping) void agent.reload();
+  refreshCodeCache(log);
   try {
     await agent.shutdown(await signal);
     log.info('agent stopped');
