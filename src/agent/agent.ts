@@ -23,7 +23,7 @@ import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revi
 import { digestFiles } from '../host/file-digests.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
-import { emptyState, loadState, saveState, type AgentState, type LastGood } from '../state/store.js';
+import { DeletionJournal, emptyState, journalPath, loadState, saveState, type AgentState, type LastGood } from '../state/store.js';
 import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
 import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
@@ -99,6 +99,7 @@ export class Agent {
   private lastSaveAt = -Infinity;
   private inFlight: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
+  private journal: DeletionJournal | undefined;
   private revisionsWriting: Promise<void> = Promise.resolve();
   private manifestsWatch: FSWatcher | undefined;
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
@@ -184,6 +185,7 @@ export class Agent {
     const loaded = await loadState(paths.stateDir);
     if (loaded.problem) this.log.warn({ problem: loaded.problem }, 'starting from an empty state; daemons are found by their markers');
     this.state = loaded.state;
+    this.journal = new DeletionJournal(journalPath(paths.stateDir));
     const marked = this.opts.runner.findMarked(this.rootId);
     marked.catch(() => undefined); // awaited below
     // Everything before the first pass at once: the manifests are parsed on the main thread while
@@ -464,10 +466,16 @@ export class Agent {
    */
   save(): Promise<void> {
     if (this.queuedSave) return this.queuedSave;
-    const queued = this.saving.then(() => {
+    const queued = this.saving.then(async () => {
       this.queuedSave = undefined;
       if (!this.closed) this.syncLogTimes();
-      return saveState(this.ctx.paths.stateDir, this.state);
+      const mark = this.journal?.mark ?? 0; // the state is serialised in this same turn
+      await saveState(this.ctx.paths.stateDir, this.state);
+      try {
+        this.journal?.saved(mark);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'cannot empty the deletion journal (harmless: state.json is newer)');
+      }
     }).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'cannot save state'));
     this.queuedSave = queued;
     this.saving = queued;
@@ -730,14 +738,19 @@ export class Agent {
     this.stopping.add(pod.name);
     pod.deletionTimestamp ??= iso(this.clock.now());
     this.log.info({ pod: pod.name, reason }, 'stopping pod');
-    const stopped = this.supervisor.stop(pod, graceMs(pod));
-    // The pod as deleting is on disk before any replacement starts, so an agent killed after that
-    // start finishes this stop (a no-op) and adopts the replacement by its marker, rather than
-    // restarting this pod beside it. Written while the daemon stops, not after: at 500 pods a save
-    // is ~1 MB and an fsync, tens of ms a replacement used to wait for after the stop. Begun on the
-    // next turn of the event loop, once the stop has sent its signals.
-    const recorded = new Promise<void>((r) => setImmediate(r)).then(() => this.save());
-    await stopped;
+    // The pod as deleting is on disk before any replacement starts (which takes this stop's end and
+    // a pass), so an agent killed after that start finishes this stop (a no-op) and adopts the
+    // replacement by its marker, rather than restarting this pod beside it. One line in the
+    // deletion journal, written before the signal; the whole state follows with the next save.
+    let recorded: Promise<void> | undefined;
+    try {
+      this.journal!.record(pod.uid, pod.deletionTimestamp);
+      this.scheduleSave();
+    } catch (err) {
+      this.log.warn({ pod: pod.name, err: (err as Error).message }, 'cannot write the deletion journal; saving the whole state instead');
+      recorded = this.save();
+    }
+    await this.supervisor.stop(pod, graceMs(pod));
     this.state.pods = this.state.pods.filter((p) => p !== pod);
     this.stopping.delete(pod.name);
     this.event({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.name}`, involvedObject: { kind: 'DaemonSet', namespace: pod.daemonSet.namespace, name: pod.daemonSet.name } });
@@ -911,6 +924,7 @@ export class Agent {
     await this.readOnlyApi?.close();
     await this.metrics?.close();
     await this.tcpApi?.close();
+    this.journal?.close();
     await releasePidFile(this.ctx.paths.agentPidFile);
   }
 }

@@ -51,6 +51,31 @@ describe('agent robustness', () => {
     await agent.stop('SIGKILL');
   });
 
+  test('a stop only the deletion journal knows of (the agent killed before its save) is finished by the next agent', async () => {
+    const root = await prepareRoot({ 'ig.yaml': fixtureDs('ig', 'ignore-sigterm.mjs', [], 'terminationGracePeriodSeconds: 2') });
+    const statePath = join(root, 'var/lib/hostds/state.json');
+    const journalPath = join(root, 'var/lib/hostds/state.journal');
+    let agent = await startAgent(root);
+    const [pod] = await waitForRunning(root, 1);
+    const pid = Object.values(await statePids(root))[0]!;
+    const before = await readFile(statePath, 'utf8');
+    const uid = (JSON.parse(before) as { pods: { uid: string; deletionTimestamp?: string }[] }).pods[0]!.uid;
+    void runCli(['delete', 'pod', pod!.name], { root });
+    await waitFor(async () => (await readFile(journalPath, 'utf8').catch(() => '')).startsWith(`${uid} `), 5000, 'the stop in the journal');
+    await agent.stop('SIGKILL');
+    // state.json as the killed agent may have left it: written before the stop.
+    await writeFile(statePath, before);
+    expect(await isAlive(pid)).toBe(true);
+    agent = await startAgent(root);
+    expect(agent.output()).toContain('resuming an interrupted stop');
+    await waitFor(async () => !(await isAlive(pid)), 10_000, 'the resumed stop to end the old daemon');
+    const [fresh] = await waitForRunning(root, 1);
+    expect(fresh!.name).not.toBe(pod!.name);
+    // Once the state is saved, the journal has nothing left to say.
+    await waitFor(async () => (await readFile(journalPath, 'utf8')) === '', 5000, 'the journal emptied by a save');
+    await agent.stop('SIGKILL');
+  });
+
   test('saving a manifest by rename (as vim does) or rewriting it in place restarts nothing', async () => {
     const root = await makeRoot();
     await writeTestConfig(root);
