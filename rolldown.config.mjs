@@ -19,6 +19,8 @@ export default defineConfig({
     // CommonJS, so that bin/hostds can hand V8 the chunks' code cache (vm.Script; node 20 has no
     // code cache for ES modules): docs/code-cache.md.
     format: 'cjs',
+    // The sources are ES modules, strict by definition, and so was the ES-module bundle.
+    strict: true,
     entryFileNames: '[name].cjs',
     chunkFileNames: '[name]-[hash].cjs',
     sourcemap: true,

@@ -4,74 +4,105 @@
 // short training agent (scripts/train-code-cache.mjs) and keeps, per chunk, the bytecode V8 had
 // compiled by its exit; a later start hands it back to V8 instead of compiling again.
 //
-// V8 checks its own version and flags, but of the source only the length: a cache entry is used
-// only for a chunk whose SHA-1 is the one it was made from, so a changed chunk always runs as it is.
+// V8 checks its own version and flags, but of the source only the length, and a node release build
+// does not checksum the cached bytes: a flipped byte can run wrong code or abort V8. So an entry is
+// used only for a chunk whose SHA-1 is the one it was made from, and only when its own bytes still
+// have the SHA-1 they were written with. Anything amiss and the chunk is compiled as node would.
 const Module = require('node:module');
 const vm = require('node:vm');
-const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
 
 const MAGIC = 'hostds-code-cache 1\n';
 
-const sha1 = (text) => createHash('sha1').update(text).digest('hex');
+const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
+
+/** The header is read first, in one go: ~150 bytes an entry, so 64 KiB is room for ~400 chunks. */
+const HEAD_MAX = 64 * 1024;
 
 /**
- * The entries of a cache file (chunk file name → { sha1, data }), or undefined when there is none
- * or it is unusable: another format, another V8 or architecture, or cut short. V8 runs what the
- * file holds, so it must be as safe as the code: owned by root or by this user, and writable by
- * no one else.
+ * A cache file's index (chunk file name → { sha1 of the chunk, dataSha1, offset, length }) and
+ * `read(entry)`, which reads an entry's bytes when its chunk loads (not checked against dataSha1:
+ * the caller does). The file stays open, so every entry comes from the file whose index was read
+ * even if a new cache replaces it meanwhile, and nothing but the index is held in memory.
+ * Undefined when there is none or it is unusable: another format, another V8 or architecture, or
+ * cut short. V8 runs what the file holds, so it must be as safe as the code: owned by root or by
+ * this user, and writable by no one else.
  */
-function readCache(file) {
-  let buf;
+function openCache(file) {
+  let fd;
   try {
-    const fd = openSync(file, 'r');
-    try {
-      const st = fstatSync(fd);
-      const euid = process.geteuid ? process.geteuid() : 0;
-      if (!st.isFile() || (st.uid !== 0 && st.uid !== euid) || (st.mode & 0o022) !== 0) return undefined;
-      buf = readFileSync(fd);
-    } finally { closeSync(fd); }
-  } catch { return undefined; }
-  if (buf.length <= MAGIC.length || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
-  const nl = buf.indexOf(10, MAGIC.length);
-  if (nl < 0) return undefined;
-  let head;
-  try { head = JSON.parse(buf.toString('utf8', MAGIC.length, nl)); } catch { return undefined; }
-  if (head === null || typeof head !== 'object' || head.v8 !== process.versions.v8 || head.arch !== process.arch) return undefined;
-  const base = nl + 1;
-  if (buf.length - base !== head.size || head.entries === null || typeof head.entries !== 'object') return undefined;
-  const entries = new Map();
-  for (const [name, e] of Object.entries(head.entries)) {
-    const ok = e !== null && typeof e === 'object' && typeof e.sha1 === 'string' && Number.isSafeInteger(e.offset) && Number.isSafeInteger(e.length)
-      && e.offset >= 0 && e.length > 0 && e.offset + e.length <= head.size;
-    if (!ok) return undefined;
-    entries.set(name, { sha1: e.sha1, data: buf.subarray(base + e.offset, base + e.offset + e.length) });
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    const euid = process.geteuid ? process.geteuid() : 0;
+    if (!st.isFile() || (st.uid !== 0 && st.uid !== euid) || (st.mode & 0o022) !== 0) throw new Error('unsafe');
+    const headBuf = Buffer.alloc(Math.min(HEAD_MAX, st.size));
+    const got = readSync(fd, headBuf, 0, headBuf.length, 0);
+    if (got <= MAGIC.length || headBuf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error('format');
+    const nl = headBuf.indexOf(10, MAGIC.length);
+    if (nl < 0 || nl >= got) throw new Error('format');
+    const head = JSON.parse(headBuf.toString('utf8', MAGIC.length, nl));
+    if (head === null || typeof head !== 'object' || head.v8 !== process.versions.v8 || head.arch !== process.arch) throw new Error('other V8');
+    const base = nl + 1;
+    if (st.size - base !== head.size || head.entries === null || typeof head.entries !== 'object') throw new Error('size');
+    const entries = new Map();
+    for (const [name, e] of Object.entries(head.entries)) {
+      const ok = e !== null && typeof e === 'object' && typeof e.sha1 === 'string' && typeof e.dataSha1 === 'string'
+        && Number.isSafeInteger(e.offset) && Number.isSafeInteger(e.length) && e.offset >= 0 && e.length > 0 && e.offset + e.length <= head.size;
+      if (!ok) throw new Error('index');
+      entries.set(name, { sha1: e.sha1, dataSha1: e.dataSha1, offset: base + e.offset, length: e.length });
+    }
+    const read = (entry) => {
+      const data = Buffer.allocUnsafe(entry.length);
+      return readSync(fd, data, 0, entry.length, entry.offset) === entry.length ? data : undefined;
+    };
+    return { entries, read };
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    return undefined;
   }
-  return entries;
 }
 
-/** Writes entries (name → { sha1, data }) as one file, whole or not at all (temporary file, rename). */
+/** The whole of a cache file (name → { sha1, data, dataSha1 }), for the training and for tests. */
+function readCache(file) {
+  const cache = openCache(file);
+  if (cache === undefined) return undefined;
+  return new Map([...cache.entries].map(([name, e]) => [name, { sha1: e.sha1, data: cache.read(e), dataSha1: e.dataSha1 }]));
+}
+
+/**
+ * Writes entries (name → { sha1, data }) as one file, whole or not at all (temporary file, rename).
+ * No fsync: a file a crash left short or zeroed fails its checks and is rewritten by the agent.
+ */
 function writeCache(file, entries) {
   const index = {};
   const parts = [];
   let size = 0;
   for (const [name, { sha1: hash, data }] of entries) {
-    index[name] = { sha1: hash, offset: size, length: data.length };
+    index[name] = { sha1: hash, offset: size, length: data.length, dataSha1: sha1(data) };
     parts.push(data);
     size += data.length;
   }
   const head = JSON.stringify({ v8: process.versions.v8, arch: process.arch, node: process.version, size, entries: index });
   mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${head}\n`), ...parts]), { mode: 0o644 });
-  renameSync(tmp, file);
+  // O_EXCL: a name planted beforehand (a symlink elsewhere) is refused, never written through; a
+  // random name, so that one left by a killed writer is never in the way.
+  const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${head}\n`), ...parts]), { mode: 0o644, flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (err) {
+    if (err.code !== 'EEXIST') rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** The `require` a chunk gets, bound to its own module as node's loader would bind it. */
 function requireFor(mod) {
   const req = (id) => mod.require(id);
   req.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  req.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
   req.main = require.main;
   req.cache = Module._cache;
   req.extensions = Module._extensions;
@@ -79,45 +110,51 @@ function requireFor(mod) {
 }
 
 /**
- * Compiles the chunks directly in `dir` with the cache in `cacheFile` (when there is a usable one).
- * Returns a handle: `stats` ({ used, rejected, compiled } chunks so far) and `write(file)`, which
- * writes what V8 has compiled of every chunk in `dir` (a training run, or the agent refreshing a
- * cache that was missing or stale).
+ * Compiles the chunks directly in `dir` with the cache in `cacheFile` (when there is a usable one;
+ * `fresh`: without it). Returns a handle: `stats` ({ used, rejected, compiled } chunks so far) and,
+ * with `keep`, `write(file)`, which writes what V8 has compiled of every chunk in `dir` (a training
+ * run, or the agent refreshing a cache that was missing or stale).
  */
-function install({ dir, cacheFile, fresh = false }) {
-  const entries = fresh ? undefined : readCache(cacheFile);
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+function install({ dir, cacheFile, fresh = false, keep = fresh }) {
+  const cache = fresh ? undefined : openCache(cacheFile);
+  // Module file names are real paths: a symlink on the way to dir must not hide every chunk.
+  const real = realpathSync(dir);
+  const prefix = real.endsWith('/') ? real : `${real}/`;
   const stats = { used: 0, rejected: 0, compiled: 0 };
   const loaded = [];
   const original = Module.prototype._compile;
   Module.prototype._compile = function compile(content, filename) {
-    if (!filename.startsWith(prefix) || filename.includes('/', prefix.length)) return original.call(this, content, filename);
+    if (!filename.startsWith(prefix) || filename.includes('/', prefix.length)) return original.apply(this, arguments);
     const name = filename.slice(prefix.length);
     const hash = sha1(content);
-    const entry = entries?.get(name);
-    const cachedData = entry !== undefined && entry.sha1 === hash ? entry.data : undefined;
+    const entry = cache?.entries.get(name);
+    const current = entry !== undefined && entry.sha1 === hash;
+    const data = current ? cache.read(entry) : undefined;
+    const intact = data !== undefined && sha1(data) === entry.dataSha1;
     const script = new vm.Script(Module.wrap(content), {
       filename,
-      cachedData,
+      cachedData: intact ? data : undefined,
       importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
-    if (cachedData === undefined) stats.compiled++;
-    else if (script.cachedDataRejected) stats.rejected++;
+    if (!current) stats.compiled++;
+    else if (!intact || script.cachedDataRejected) stats.rejected++;
     else stats.used++;
-    loaded.push({ name, hash, script });
+    // Kept only for a process that will write a cache: the rest need not hold the scripts.
+    if (keep) loaded.push({ name, hash, script });
     const fn = script.runInThisContext({ displayErrors: true });
     return fn.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
   };
   // The chunks this process never loaded are compiled, not run, so that another command finds its
   // own: their top level at least (what V8 compiles eagerly), with no module state in this process.
   const write = (file) => {
-    const entries = new Map(loaded.map(({ name, hash, script }) => [name, { sha1: hash, data: script.createCachedData() }]));
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.cjs') && !entries.has(f))) {
+    if (!keep) throw new Error('this process kept no scripts to write a code cache from');
+    const out = new Map(loaded.map(({ name, hash, script }) => [name, { sha1: hash, data: script.createCachedData() }]));
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.cjs') && !out.has(f))) {
       const content = readFileSync(`${prefix}${name}`, 'utf8');
       const script = new vm.Script(Module.wrap(content), { filename: `${prefix}${name}`, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-      entries.set(name, { sha1: sha1(content), data: script.createCachedData() });
+      out.set(name, { sha1: sha1(content), data: script.createCachedData() });
     }
-    writeCache(file, entries);
+    writeCache(file, out);
   };
   return { stats, write };
 }
@@ -148,8 +185,10 @@ function setUp({ dir, file, agentWrites }, env = process.env) {
   const v8 = require('node:v8');
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
   if (env.HOSTDS_CODE_CACHE === 'off') return;
+  // Without it (node before 20.12) a chunk compiled here could not import(): node's loader, then.
+  if (vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return;
   const out = env.HOSTDS_CODE_CACHE_OUT || undefined;
-  const handle = install({ dir, cacheFile: file, fresh: out !== undefined });
+  const handle = install({ dir, cacheFile: file, fresh: out !== undefined, keep: out !== undefined || agentWrites });
   if (out !== undefined) {
     process.on('exit', () => {
       try { handle.write(out); } catch (err) { process.stderr.write(`hostds: cannot write the code cache ${out}: ${err.message}\n`); }
@@ -158,7 +197,7 @@ function setUp({ dir, file, agentWrites }, env = process.env) {
   if (env.HOSTDS_CODE_CACHE === 'report') {
     process.on('exit', () => {
       const { used, rejected, compiled } = handle.stats;
-      process.stderr.write(`hostds: code cache ${file}: ${used} chunks from the cache, ${rejected} rejected by V8, ${compiled} compiled\n`);
+      process.stderr.write(`hostds: code cache ${file}: ${used} chunks from the cache, ${rejected} refused, ${compiled} compiled\n`);
     });
   }
   if (agentWrites) {
@@ -170,4 +209,4 @@ function setUp({ dir, file, agentWrites }, env = process.env) {
   }
 }
 
-module.exports = { setUp, install, readCache, writeCache, V8_FLAGS, MAGIC };
+module.exports = { setUp, install, openCache, readCache, writeCache, V8_FLAGS, MAGIC };

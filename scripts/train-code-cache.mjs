@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Trains the bundle's code cache (docs/code-cache.md), run by `npm run build` after the bundle and
-// the helper, and by scripts/build-deb.mjs on the staged tree. An agent starts two DaemonSets on a
+// the helper (the .deb ships none: its agent writes its own). An agent starts two DaemonSets on a
 // scratch root; the CLI asks it for pods, describes the DaemonSets, validates a manifest and, once
 // the agent has stopped, reads the state from disk. Each of these processes writes the bytecode V8
 // compiled by its exit; per chunk, the largest is kept in dist/bundle/code-cache.bin.
@@ -11,11 +11,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({ options: { launcher: { type: 'string' }, strict: { type: 'boolean', default: process.env.CI === 'true' } } });
-const launcher = resolve(opt.launcher ?? new URL('../bin/hostds', import.meta.url).pathname);
+const { values: opt } = parseArgs({ options: { strict: { type: 'boolean', default: process.env.CI === 'true' } } });
+const launcher = fileURLToPath(new URL('../bin/hostds', import.meta.url));
 const bundleDir = join(dirname(launcher), '../dist/bundle');
 const { readCache, writeCache } = createRequire(import.meta.url)(join(dirname(launcher), 'code-cache.cjs'));
 
@@ -62,7 +63,6 @@ async function cli(root, args, out) {
 }
 
 async function train(root) {
-  const t0 = Date.now(); const mark = (w) => process.env.TRAIN_DEBUG && process.stderr.write(`${Date.now() - t0} ms ${w}\n`);
   const etc = join(root, 'etc/hostds');
   mkdirSync(join(etc, 'manifests.d'), { recursive: true });
   writeFileSync(join(etc, 'config.yaml'), 'restartBackoff: {initial: 0s}\n');
@@ -80,7 +80,6 @@ async function train(root) {
       if (Date.now() > until) throw new Error('the training DaemonSets were not running after 20 s');
       await sleep(200);
     }
-    mark('running');
     await cli(root, ['describe', 'ds', '-n', 'train'], out('describe'));
     await cli(root, ['validate', '-f', join(etc, 'manifests.d/a.yaml')], out('validate'));
   } finally {
@@ -90,9 +89,7 @@ async function train(root) {
     clearTimeout(timer);
     if (!stopped) { agent.child.kill('SIGKILL'); await agent.done; throw new Error('the training agent did not stop within 15 s'); }
   }
-  mark('stopped');
   await cli(root, ['get', 'ds', '-A', '-o', 'wide'], out('get-offline'));
-  mark('offline get');
 
   const best = new Map();
   for (const file of outs) {

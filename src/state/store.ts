@@ -1,6 +1,6 @@
 // The agent's state file, P/var/lib/hostds/state.json: written atomically on every change (the
 // s6 status file) and read on boot to re-adopt running daemons (Nomad's RecoverTask).
-import { closeSync, ftruncateSync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, promises as fsp, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodRecord } from '../pods/types.js';
 import type { DaemonSet } from '../manifest/types.js';
@@ -40,27 +40,29 @@ export function journalPath(stateDir: string): string {
   return join(stateDir, 'state.journal');
 }
 
-export type LoadedState = { state: AgentState; problem?: string };
+/** `journal`: state.journal as found, already applied to `state`; the agent applies it again to the pods it rebuilds from their markers. */
+export type LoadedState = { state: AgentState; problem?: string; journal: string };
 
 /** A missing or corrupt file yields an empty state and says why; the agent then finds its daemons by their markers. */
 export async function loadState(stateDir: string): Promise<LoadedState> {
-  let text: string;
-  try {
-    text = await fsp.readFile(statePath(stateDir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
-    return { state: emptyState(), problem: `cannot read state: ${(err as Error).message}` };
+  const [text, journal] = await Promise.all([
+    fsp.readFile(statePath(stateDir), 'utf8').catch((err: NodeJS.ErrnoException) => err),
+    fsp.readFile(journalPath(stateDir), 'utf8').catch(() => ''),
+  ]);
+  if (typeof text !== 'string') {
+    if (text.code === 'ENOENT') return { state: emptyState(), journal };
+    return { state: emptyState(), problem: `cannot read state: ${text.message}`, journal };
   }
   let state: AgentState;
   try {
     const v = JSON.parse(text) as Partial<AgentState>;
-    if (v.version !== STATE_VERSION || !Array.isArray(v.pods)) return { state: emptyState(), problem: 'state file has an unknown format' };
+    if (v.version !== STATE_VERSION || !Array.isArray(v.pods)) return { state: emptyState(), problem: 'state file has an unknown format', journal };
     state = { version: STATE_VERSION, pods: v.pods, lastGood: v.lastGood ?? {}, events: Array.isArray(v.events) ? v.events : [], podCounters: v.podCounters ?? {} };
   } catch (err) {
-    return { state: emptyState(), problem: `state file is corrupt: ${(err as Error).message}` };
+    return { state: emptyState(), problem: `state file is corrupt: ${(err as Error).message}`, journal };
   }
-  applyJournal(state, await fsp.readFile(journalPath(stateDir), 'utf8').catch(() => ''));
-  return { state };
+  applyJournal(state, journal);
+  return { state, journal };
 }
 
 /**
@@ -88,15 +90,26 @@ export function applyJournal(state: AgentState, journal: string): void {
  */
 export class DeletionJournal {
   private fd: number | undefined;
-  private recorded = 0;
+  private recorded: number;
+  /** A line was written in part (a full disk): what follows would join it, so nothing is, until emptied. */
+  private torn = false;
 
-  constructor(private readonly file: string) {}
+  /** `leftover`: the file holds lines from an earlier agent; the first save then empties it. */
+  constructor(private readonly file: string, leftover = false) {
+    this.recorded = leftover ? 1 : 0;
+  }
 
-  /** Written when this returns; throws what the write threw (the caller then saves the whole state). */
+  /** Written when this returns; throws if it was not, whole (the caller then saves the whole state). */
   record(uid: string, deletionTimestamp: string): void {
+    if (this.torn) throw new Error(`${this.file} ends in a partial line`);
     this.fd ??= openSync(this.file, 'a', 0o600);
-    writeSync(this.fd, `${uid} ${deletionTimestamp}\n`);
+    const line = Buffer.from(`${uid} ${deletionTimestamp}\n`);
     this.recorded++;
+    const written = writeSync(this.fd, line);
+    if (written !== line.length) {
+      this.torn = true;
+      throw new Error(`${this.file}: ${written} of ${line.length} bytes written`);
+    }
   }
 
   /** Taken when a save serialises the state: the records it covers. */
@@ -106,9 +119,11 @@ export class DeletionJournal {
 
   /** After that save is on disk: empties the journal, unless a pod was recorded since the mark. */
   saved(mark: number): void {
-    if (this.fd === undefined || mark !== this.recorded || mark === 0) return;
-    ftruncateSync(this.fd, 0);
+    if (mark !== this.recorded || mark === 0) return;
+    if (this.fd !== undefined) ftruncateSync(this.fd, 0);
+    else truncateSync(this.file, 0);
     this.recorded = 0;
+    this.torn = false;
   }
 
   close(): void {

@@ -3,7 +3,7 @@
 // made runs as it is now, whatever its length; an unsafe or broken cache file is ignored; an
 // install that keeps its cache apart (the .deb) has it written by its agent.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const codeCache = createRequire(import.meta.url)(join(REPO, 'bin/code-cache.cjs'
   MAGIC: string;
 };
 
-const REPORT = /code cache (\S+): (\d+) chunks from the cache, (\d+) rejected by V8, (\d+) compiled/;
+const REPORT = /code cache (\S+): (\d+) chunks from the cache, (\d+) refused, (\d+) compiled/;
 const report = (text: string): { file: string; used: number; rejected: number; compiled: number } => {
   const m = REPORT.exec(text);
   if (!m) throw new Error(`no code cache report in:\n${text}`);
@@ -130,6 +130,43 @@ describe('the loader', () => {
     await unusable('a directory', async () => { await rm(file); await mkdir(file); });
     await rm(file, { recursive: true });
     expect(codeCache.readCache(file)).toBeUndefined();
+  });
+
+  test('an entry whose own bytes were damaged is refused before V8 sees them (a release node would run them)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'one.cjs'), chunk('AAAA'));
+    loadChunk(dir, { write: true });
+    const file = join(dir, 'cache.bin');
+    const good = await readFile(file);
+    const dataStart = good.indexOf(10, codeCache.MAGIC.length) + 1;
+    for (const at of [dataStart, dataStart + 64, good.length - 40, good.length - 1]) {
+      const bad = Buffer.from(good);
+      bad[at] = bad[at]! ^ 0x5a;
+      await writeFile(file, bad);
+      expect(loadChunk(dir), `byte ${at} flipped`).toEqual({ value: 'AAAA', stats: { used: 0, rejected: 1, compiled: 0 } });
+    }
+    await writeFile(file, good);
+    expect(loadChunk(dir)).toEqual({ value: 'AAAA', stats: { used: 1, rejected: 0, compiled: 0 } });
+  });
+
+  test('the writer never writes through a name planted where its temporary file goes', async () => {
+    const dir = await tempDir();
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    const file = join(dir, 'cache.bin');
+    // The temporary name is random: plant a symlink at the one the writer will pick, by giving
+    // it a name generator that returns a known one.
+    const crypto = createRequire(import.meta.url)('node:crypto') as { randomBytes: (n: number) => Buffer };
+    const real = crypto.randomBytes;
+    crypto.randomBytes = () => Buffer.from('planted', 'latin1');
+    try {
+      await symlink(victim, `${file}.${Buffer.from('planted', 'latin1').toString('hex')}.tmp`);
+      expect(() => codeCache.writeCache(file, new Map([['one.cjs', { sha1: 'x', data: Buffer.from('y') }]]))).toThrow(/EEXIST/);
+    } finally { crypto.randomBytes = real; }
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    codeCache.writeCache(file, new Map([['one.cjs', { sha1: 'x', data: Buffer.from('y') }]]));
+    expect(codeCache.readCache(file)?.get('one.cjs')).toMatchObject({ sha1: 'x', data: Buffer.from('y') });
+    expect((await readdir(dir)).filter((f) => f !== 'victim' && !f.endsWith('.tmp'))).toEqual(['cache.bin']);
   });
 });
 

@@ -45,7 +45,6 @@ describe('DeletionJournal', () => {
       j.record('b', '2026-11-29T10:00:00Z');
       expect(await readFile(journalPath(dir), 'utf8')).toBe('b 2026-11-29T10:00:00Z\n');
       expect(deleting((await loadState(dir)).state)).toEqual({ a: undefined, b: '2026-11-29T10:00:00Z' });
-      expect((await readFile(journalPath(dir))).length).toBeGreaterThan(0);
     } finally { j.close(); }
   });
 
@@ -74,6 +73,20 @@ describe('DeletionJournal', () => {
     await saveState(dir, stateWith(pod('a')));
     await writeFile(journalPath(dir), 'a 2026-11-29T10:00:00Z\n');
     expect(deleting((await loadState(dir)).state)).toEqual({ a: '2026-11-29T10:00:00Z' });
+  });
+
+  test('a journal left by a killed agent is emptied by the next agent\'s first save, and is handed back even when state.json is unreadable', async () => {
+    const dir = await stateDir();
+    await writeFile(journalPath(dir), 'a 2026-11-29T10:00:00Z\n');
+    await writeFile(join(dir, 'state.json'), '{"version":1,"pods":[');
+    const loaded = await loadState(dir);
+    expect(loaded.problem).toMatch(/corrupt/);
+    expect(loaded.journal).toBe('a 2026-11-29T10:00:00Z\n');
+    const j = new DeletionJournal(journalPath(dir), loaded.journal !== '');
+    try {
+      j.saved(j.mark);
+      expect(await readFile(journalPath(dir), 'utf8')).toBe('');
+    } finally { j.close(); }
   });
 
   test('a journal that cannot be written throws, so the agent saves the whole state instead', async () => {
