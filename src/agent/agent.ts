@@ -23,7 +23,7 @@ import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revi
 import { digestFiles } from '../host/file-digests.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, recordRevision, updateManyRevisions, type Revision } from '../state/revisions.js';
 import { recordEvent, type HostdsEvent } from '../observe/events.js';
-import { DeletionJournal, emptyState, journalPath, loadState, saveState, type AgentState, type LastGood } from '../state/store.js';
+import { applyJournal, DeletionJournal, emptyState, journalPath, loadState, saveState, type AgentState, type LastGood } from '../state/store.js';
 import { readRegistry, registryKey, updateRegistry, type Registry } from '../state/object-registry.js';
 import type { DaemonSet, NodeView } from '../manifest/types.js';
 import type { PodRecord } from '../pods/types.js';
@@ -40,6 +40,7 @@ import { acquirePidFile, releasePidFile } from './pid-file.js';
 import type { ApiServer } from '../api/server.js';
 import type { MetricsEndpoint } from '../observe/metrics.js';
 import { CliError } from '../cli/errors.js';
+import { isoSeconds as iso } from '../lib/iso-time.js';
 
 export interface AgentOptions {
   stopDaemonsOnExit: boolean;
@@ -71,9 +72,6 @@ function graceMs(pod: PodRecord): number {
   return Math.max(MIN_GRACE_S, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S) * 1000;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export class Agent {
   private state: AgentState = emptyState();
@@ -100,6 +98,8 @@ export class Agent {
   private inFlight: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
   private journal: DeletionJournal | undefined;
+  /** state.journal as the agent found it at start, for the pods adoption rebuilds from markers. */
+  private leftoverJournal = '';
   private revisionsWriting: Promise<void> = Promise.resolve();
   private manifestsWatch: FSWatcher | undefined;
   /** Stops that would follow a file vanishing or emptying: pod name → when first planned. */
@@ -173,6 +173,7 @@ export class Agent {
       this.supervisor?.detachAll();
       await this.metrics?.close();
       await this.save();
+      this.journal?.close();
       await releasePidFile(paths.agentPidFile);
       throw err;
     }
@@ -185,7 +186,8 @@ export class Agent {
     const loaded = await loadState(paths.stateDir);
     if (loaded.problem) this.log.warn({ problem: loaded.problem }, 'starting from an empty state; daemons are found by their markers');
     this.state = loaded.state;
-    this.journal = new DeletionJournal(journalPath(paths.stateDir));
+    this.journal = new DeletionJournal(journalPath(paths.stateDir), loaded.journal !== '');
+    this.leftoverJournal = loaded.journal;
     const marked = this.opts.runner.findMarked(this.rootId);
     marked.catch(() => undefined); // awaited below
     // Everything before the first pass at once: the manifests are parsed on the main thread while
@@ -226,6 +228,9 @@ export class Agent {
     this.early = undefined;
     if (!adoptEarly) await this.adoptAndSupervise(computeEffective(manifests, this.state.lastGood, new Set(files)).inEffect, found, hostIP);
     await this.reconcile('start');
+    // The watchers and the API cost ~40 ms of the main thread (chokidar, node:http): after the
+    // first pass's daemons are started, not between their requests to the spawn helper.
+    await this.supervisor.spawnsSettled(1000);
     this.scheduleConditions();
     await this.watch();
     // A file changed after the first pass read it but before the watcher was ready would wait for
@@ -255,6 +260,9 @@ export class Agent {
     const { paths } = this.ctx;
     const adopted = await adoptProcesses(this.opts.runner, this.rootId, this.state.pods, lastGood, iso(this.clock.now()), Promise.resolve(found));
     this.state.pods = adopted.pods;
+    // A pod rebuilt from its marker (state.json lost) may be one a killed agent was stopping.
+    applyJournal(this.state, this.leftoverJournal);
+    this.leftoverJournal = '';
     this.log.info({ adopted: adopted.adopted, lost: adopted.lost, rebuilt: adopted.rebuilt, pods: adopted.pods.length }, 'recovered daemons');
     const cgroups = new CgroupManager(() => ({ root: this.ctx.config.cgroupRoot, mountPoint: this.ctx.config.cgroupMountPoint }), this.log);
     this.supervisor = new Supervisor({

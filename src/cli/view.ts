@@ -20,6 +20,7 @@ import { loadState, type LastGood } from '../state/store.js';
 import { restartOnChangePaths, revisionHash, templateHashOf } from '../pods/revision.js';
 import { digestFiles } from '../host/file-digests.js';
 import { buildPod, podNameFor } from '../agent/pod-factory.js';
+import { isoSeconds } from '../lib/iso-time.js';
 
 /** What the agent knows that the files do not. */
 export interface LiveSnapshot {
@@ -194,7 +195,7 @@ function pendingPod(v: DaemonSetView, snap: LiveSnapshot, ctx: Context): PodReco
   const key = `${v.ds.metadata.namespace ?? 'default'}/${v.ds.metadata.name}`;
   const name = podNameFor(v.ds, v.uid ?? key, snap.podCounters[key] ?? 0, ctx.nodeName);
   const pod = buildPod({ ds: v.ds, name, uid: '', templateHash: v.templateHash, templateGeneration: v.ds.metadata.generation ?? 1,
-    nowIso: new Date(Math.max(v.creationTimestampMs, now - 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    nowIso: isoSeconds(Math.max(v.creationTimestampMs, now - 1000)) });
   for (const c of [...pod.initContainers, ...pod.containers]) delete c.reason;
   return pod;
 }

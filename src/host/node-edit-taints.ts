@@ -4,6 +4,7 @@
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../manifest/types.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/k8s-names.js';
 import { formatAggregate, NodeEditError, UsageError } from '../lib/errors.js';
+import { isoSeconds } from '../lib/iso-time.js';
 
 /** `k:Effect-` removes that one taint; `k-` (no effect) removes every taint with key k. */
 export interface TaintRemoval {
@@ -131,7 +132,7 @@ function sameTaint(a: Taint, b: Taint): boolean {
 
 // Go's metav1.Time marshals as RFC 3339 with whole seconds.
 function formatRfc3339(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoSeconds(now.getTime());
 }
 
 /**

@@ -80,10 +80,13 @@ function describeOpenError(path: string, err: unknown): string {
   return `cannot open: ${(err as Error).message}`;
 }
 
+/** One decoder for every file: a new one each time cost ~6 µs of a ~20 µs read. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Strict UTF-8 (as the API server): the first invalid byte is reported with its line and column. */
 export function decodeUtf8(bytes: Uint8Array, display: string): { ok: true; text: string } | { ok: false; issue: ManifestIssue } {
   try {
-    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    let text = STRICT_UTF8.decode(bytes);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     return { ok: true, text };
   } catch {

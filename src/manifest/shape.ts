@@ -54,7 +54,20 @@ export const msg = {
 };
 
 export class Field {
-  constructor(readonly ctx: Ctx, readonly value: unknown, readonly path: FieldPath) {}
+  private resolved: FieldPath | undefined;
+
+  /** A root field has its path; a child has its parent and its last segment (see `path`). */
+  constructor(readonly ctx: Ctx, readonly value: unknown, path: FieldPath | undefined, private readonly parent?: Field, private readonly seg?: PathSeg) {
+    this.resolved = path;
+  }
+
+  /**
+   * Built on first use: most fields are read and never reported, and copying the path into every
+   * child was a tenth of all the agent allocated while starting 100 DaemonSets (docs/benchmarks.md).
+   */
+  get path(): FieldPath {
+    return this.resolved ??= [...this.parent!.path, this.seg!];
+  }
 
   /** Present and not null: Kubernetes' JSON decoding treats `null` as "not set". */
   get isSet(): boolean {
@@ -64,13 +77,13 @@ export class Field {
   /** A child of a map; unset when this is not a map (the type error is reported by `map()`). */
   get(key: string): Field {
     const v = isObj(this.value) && Object.hasOwn(this.value, key) ? this.value[key] : undefined;
-    return new Field(this.ctx, v, [...this.path, key]);
+    return new Field(this.ctx, v, undefined, this, key);
   }
 
   /** A map value addressed by key: paths render as `labels[app]`. */
   entry(key: string): Field {
     const v = isObj(this.value) && Object.hasOwn(this.value, key) ? this.value[key] : undefined;
-    return new Field(this.ctx, v, [...this.path, { key }]);
+    return new Field(this.ctx, v, undefined, this, { key });
   }
 
   child(...segs: PathSeg[]): FieldPath {
@@ -113,7 +126,7 @@ export class Field {
   items(): Field[] {
     const out: Field[] = [];
     (this.list() ?? []).forEach((v, i) => {
-      const f = new Field(this.ctx, v, [...this.path, i]);
+      const f = new Field(this.ctx, v, undefined, this, i);
       if (f.isSet) out.push(f);
       else f.error('invalid-type', 'expected a list item, got null (an empty "-" entry?)');
     });

@@ -19,6 +19,7 @@ const CONTAINER_SCALARS: Readonly<Record<string, 'str' | 'bool'>> = {
   workingDir: 'str', imagePullPolicy: 'str', terminationMessagePath: 'str', terminationMessagePolicy: 'str',
   stdin: 'bool', stdinOnce: 'bool', tty: 'bool',
 };
+const CONTAINER_SCALAR_ENTRIES = Object.entries(CONTAINER_SCALARS);
 
 /** Validates one container; returns its name for the cross-container duplicate check. */
 export function validateContainer(c: Field, kind: ContainerKind, volumes: Map<string, VolumeInfo>): string | undefined {
@@ -82,7 +83,7 @@ function guessProgramPath(image: string | undefined, name: string): string {
 }
 
 function validateScalars(c: Field): void {
-  for (const [key, type] of Object.entries(CONTAINER_SCALARS)) {
+  for (const [key, type] of CONTAINER_SCALAR_ENTRIES) {
     const f = c.get(key);
     if (type === 'bool') f.bool();
     else f.str();

@@ -94,8 +94,10 @@ function validatePodSecurityContext(sc: Field): void {
 }
 
 /** Type-check the cluster-only fields and remember them for the single warning. */
+const POD_SCALAR_ENTRIES = Object.entries(POD_SCALARS);
+
 function validateClusterOnly(spec: Field): void {
-  for (const [key, type] of Object.entries(POD_SCALARS)) {
+  for (const [key, type] of POD_SCALAR_ENTRIES) {
     const f = spec.get(key);
     if (type === 'str') f.str();
     else if (type === 'bool') f.bool();

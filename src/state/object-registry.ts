@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { withFileLock, writeFileAtomic } from './atomic-file.js';
+import { isoSeconds } from '../lib/iso-time.js';
 
 export interface ObjectRecord {
   creationTimestamp: string;
@@ -43,7 +44,7 @@ export async function updateRegistry(stateDir: string, change: { created?: strin
     let changed = false;
     for (const key of change.created ?? []) {
       if (reg[key]) continue;
-      reg[key] = { creationTimestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), uid: randomUUID() };
+      reg[key] = { creationTimestamp: isoSeconds(now.getTime()), uid: randomUUID() };
       changed = true;
     }
     for (const key of change.deleted ?? []) {

@@ -20,6 +20,7 @@ import { needsPrimaryGid, resolveIdentity } from '../pods/security.js';
 import { primaryGids } from '../host/passwd.js';
 import { hasLimits, readLimits, summarizeLimits } from '../pods/resources.js';
 import type { CgroupManager, PreparedCgroup } from './cgroups.js';
+import { isoSeconds as iso } from '../lib/iso-time.js';
 
 const noPrimaryGid = (): undefined => undefined;
 
@@ -67,12 +68,12 @@ interface Unit {
   env?: Record<string, string>;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export class Supervisor {
   private readonly units = new Map<string, Unit>();
+  /** Starts under way (spawn() not yet returned), and who waits for there to be none. */
+  private spawning = 0;
+  private settledWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: SupervisorDeps) {}
 
@@ -124,7 +125,29 @@ export class Supervisor {
     return list.find((c) => c.name === unit.rec.name);
   }
 
+  /**
+   * Resolves once no start is under way, or after `maxMs`: the agent holds back main-thread work
+   * that can wait (its watchers, the API) until the first pass's daemons are started.
+   */
+  spawnsSettled(maxMs: number): Promise<void> {
+    if (this.spawning === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      timer.unref();
+      this.settledWaiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
   private async spawn(unit: Unit): Promise<void> {
+    this.spawning++;
+    try {
+      await this.spawnOnce(unit);
+    } finally {
+      if (--this.spawning === 0) for (const w of this.settledWaiters.splice(0)) w();
+    }
+  }
+
+  private async spawnOnce(unit: Unit): Promise<void> {
     const { pod, rec } = unit;
     const c = this.spec(unit);
     if (!c || unit.stopping) return;

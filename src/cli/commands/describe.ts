@@ -18,6 +18,7 @@ import { daemonSetCounts, podPhase } from '../../pods/display.js';
 import { scheduledPods } from '../objects.js';
 import { eventsFor } from '../../observe/events.js';
 import { humanDuration } from '../../lib/duration.js';
+import { isoSeconds } from '../../lib/iso-time.js';
 
 export async function runDescribe(ctx: Context, args: string[], namespace: string | undefined): Promise<number> {
   const [first, ...rest] = args;
@@ -163,7 +164,7 @@ function formatTaints(ts: readonly Taint[], indent: number, from: Record<string,
 /** Each measured signal against its threshold, as `describe node` prints what the kubelet decides on. */
 function formatPressure(status: NonNullable<HostView['node']['status']>): string[] {
   const rows = status.conditions.flatMap((c) => (c.observed ?? []).map((o) => [o.signal, o.value, o.threshold, o.path ?? '', c.type]));
-  const when = status.measurement ? new Date(status.measurement.atMs).toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never';
+  const when = status.measurement ? isoSeconds(status.measurement.atMs) : 'never';
   const head = `Pressure (measured ${when}; a condition clears once its threshold has not been met for ${humanDuration(status.transitionPeriodMs)}):`;
   if (rows.length === 0) return [head, '  <none measured>'];
   return [head, indentBlock(formatTable(['Signal', 'Value', 'Threshold', 'Path', 'Condition'], rows), 2)];

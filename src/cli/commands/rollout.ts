@@ -23,6 +23,7 @@ import { loadState } from '../../state/store.js';
 import { registryKey, updateRegistry } from '../../state/object-registry.js';
 import { CHANGE_CAUSE_ANNOTATION, DEFAULT_REVISION_HISTORY_LIMIT, findRevision, readRevisions, recordRevision, updateRevisions, type Revision, type RevisionInput } from '../../state/revisions.js';
 import { parseDuration } from '../../lib/duration.js';
+import { isoSeconds } from '../../lib/iso-time.js';
 
 export interface RolloutOptions {
   namespace?: string;
@@ -210,7 +211,7 @@ async function loadHistory(ctx: Context, manifests: LoadResult, ns: string, name
   const current: RevisionInput = {
     hash: computeTemplateHash(d.ds.spec.template), template: d.ds.spec.template, changeCause: d.ds.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION],
   };
-  const nowIso = new Date(ctx.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const nowIso = isoSeconds(ctx.now);
   const record = (list: Revision[]): Revision[] => recordRevision(list, current, nowIso, d.ds.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT, live);
   return { source: d.source, current, revisions: record(stored), record, ...(d.ds.metadata.creationTimestamp ? { declaredCreation: d.ds.metadata.creationTimestamp } : {}) };
 }
