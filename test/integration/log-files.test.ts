@@ -140,6 +140,21 @@ describe('reading', () => {
     expect(await readLog(join(dir, 'never.log'), { previous: true })).toBe('');
   });
 
+  test('markRestart moves a small log inline and a large one through the thread pool, the same way', async () => {
+    for (const [name, bytes] of [['small.log', 1000], ['large.log', 600 * 1024]] as const) {
+      const path = join(dir, name);
+      const old = `${'x'.repeat(99)}\n`.repeat(bytes / 100);
+      await writeFile(path, old);
+      await writeFile(`${path}.times`, 'times of the last run');
+      await writeFile(`${path}.previous.times`, 'times of the run before');
+      await markRestart(path);
+      expect(await readLog(path, { previous: true }), name).toBe(old);
+      expect(await readLog(path), name).toBe('');
+      expect(await readFile(`${path}.previous.times`, 'utf8'), name).toBe('times of the last run');
+      await expect(readFile(`${path}.times`), name).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+  });
+
   test('followLog sees appended lines and rereads from 0 after a truncate', async () => {
     const path = join(dir, 'c.log');
     await writeFile(path, 'old\n');
