@@ -184,7 +184,12 @@ const HANDLE = Symbol.for('hostds.codeCache');
 function setUp({ dir, file, agentWrites }, env = process.env) {
   const v8 = require('node:v8');
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
-  if (env.HOSTDS_CODE_CACHE === 'off') return;
+  const mode = env.HOSTDS_CODE_CACHE ?? '';
+  if (!['', 'off', 'report'].includes(mode)) {
+    // Only speed is at stake, so a typo is said and not fatal.
+    process.stderr.write(`hostds: HOSTDS_CODE_CACHE=${JSON.stringify(mode)} is not off or report; the code cache is used as usual\n`);
+  }
+  if (mode === 'off') return;
   // Without it (node before 20.12) a chunk compiled here could not import(): node's loader, then.
   if (vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return;
   const out = env.HOSTDS_CODE_CACHE_OUT || undefined;
@@ -194,7 +199,7 @@ function setUp({ dir, file, agentWrites }, env = process.env) {
       try { handle.write(out); } catch (err) { process.stderr.write(`hostds: cannot write the code cache ${out}: ${err.message}\n`); }
     });
   }
-  if (env.HOSTDS_CODE_CACHE === 'report') {
+  if (mode === 'report') {
     process.on('exit', () => {
       const { used, rejected, compiled } = handle.stats;
       process.stderr.write(`hostds: code cache ${file}: ${used} chunks from the cache, ${rejected} refused, ${compiled} compiled\n`);

@@ -63,12 +63,16 @@ describe("the build's code cache", () => {
     expect({ rejected: rep.rejected, compiled: rep.compiled }).toEqual({ rejected: 0, compiled: 0 });
   });
 
-  test('HOSTDS_CODE_CACHE=off compiles every chunk afresh, and the CLI works the same', async () => {
+  test('HOSTDS_CODE_CACHE=off compiles every chunk afresh, and the CLI works the same; an unknown value is said', async () => {
     const root = await prepareRoot({ 'a.yaml': dsYaml('a') });
     const on = await runCli(['get', 'ds', '-A'], { root });
     const off = await runCli(['get', 'ds', '-A'], { root, env: { HOSTDS_CODE_CACHE: 'off' } });
     expect(off).toEqual(on);
     expect(on.stdout).toMatch(/^NAMESPACE\s+NAME\s+DESIRED/);
+    const typo = await runCli(['get', 'ds', '-A'], { root, env: { HOSTDS_CODE_CACHE: 'of' } });
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toBe(on.stdout);
+    expect(typo.stderr).toContain('hostds: HOSTDS_CODE_CACHE="of" is not off or report; the code cache is used as usual\n');
   });
 });
 
