@@ -126,8 +126,9 @@ function install({ dir, cacheFile, fresh = false, keep = fresh }) {
   Module.prototype._compile = function compile(content, filename) {
     if (!filename.startsWith(prefix) || filename.includes('/', prefix.length)) return original.apply(this, arguments);
     const name = filename.slice(prefix.length);
-    const hash = sha1(content);
     const entry = cache?.entries.get(name);
+    // Hashed only when there is an entry to check it against, or a cache to write.
+    const hash = entry !== undefined || keep ? sha1(content) : undefined;
     const current = entry !== undefined && entry.sha1 === hash;
     const data = current ? cache.read(entry) : undefined;
     const intact = data !== undefined && sha1(data) === entry.dataSha1;

@@ -69,6 +69,13 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   });
 }
 
+/** An empty scratch directory, removed after the test. */
+export async function scratchDir(prefix = 'hostds-scratch-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  roots.push(dir);
+  return dir;
+}
+
 /** A fresh root with an empty manifests.d; removed after the test. */
 export async function makeRoot(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'hostds-test-'));

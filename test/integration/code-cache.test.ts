@@ -3,13 +3,12 @@
 // made runs as it is now, whatever its length; an unsafe or broken cache file is ignored; an
 // install that keeps its cache apart (the .deb) has it written by its agent.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { afterEach, describe, expect, test } from 'vitest';
-import { REPO, dsYaml, runCli } from '../helpers/cli.js';
+import { describe, expect, test } from 'vitest';
+import { REPO, dsYaml, runCli, scratchDir } from '../helpers/cli.js';
 import { killDaemons, prepareRoot, startAgent, waitForRunning } from '../helpers/agent.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -27,13 +26,7 @@ const report = (text: string): { file: string; used: number; rejected: number; c
   return { file: m[1]!, used: Number(m[2]), rejected: Number(m[3]), compiled: Number(m[4]) };
 };
 
-const scratch: string[] = [];
-afterEach(async () => { await Promise.all(scratch.splice(0).map((d) => rm(d, { recursive: true, force: true }))); });
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'hostds-cc-'));
-  scratch.push(d);
-  return d;
-}
+const tempDir = (): Promise<string> => scratchDir('hostds-cc-');
 
 describe("the build's code cache", () => {
   test('V8 takes it for every chunk the CLI loads', async () => {
@@ -89,6 +82,15 @@ function loadChunk(dir: string, opts: { write?: boolean } = {}): { value: string
   return JSON.parse(r.stdout) as ReturnType<typeof loadChunk>;
 }
 
+/** A scratch dir with one.cjs ('AAAA') and the cache a run of it wrote. */
+async function trainedChunk(): Promise<{ dir: string; file: string; good: Buffer }> {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'one.cjs'), chunk('AAAA'));
+  loadChunk(dir, { write: true });
+  const file = join(dir, 'cache.bin');
+  return { dir, file, good: await readFile(file) };
+}
+
 const chunk = (word: string): string => `'use strict';\nfunction say() { return '${word}'; }\nmodule.exports = () => say();\n`;
 
 describe('the loader', () => {
@@ -109,11 +111,7 @@ describe('the loader', () => {
   });
 
   test('a cache file others could have written, or a broken one, is not used', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'one.cjs'), chunk('AAAA'));
-    loadChunk(dir, { write: true });
-    const file = join(dir, 'cache.bin');
-    const good = await readFile(file);
+    const { dir, file, good } = await trainedChunk();
     expect(codeCache.readCache(file)?.get('one.cjs')?.data.length).toBeGreaterThan(0);
 
     const unusable = async (what: string, change: () => Promise<void>): Promise<void> => {
@@ -137,11 +135,7 @@ describe('the loader', () => {
   });
 
   test('an entry whose own bytes were damaged is refused before V8 sees them (a release node would run them)', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'one.cjs'), chunk('AAAA'));
-    loadChunk(dir, { write: true });
-    const file = join(dir, 'cache.bin');
-    const good = await readFile(file);
+    const { dir, file, good } = await trainedChunk();
     const dataStart = good.indexOf(10, codeCache.MAGIC.length) + 1;
     for (const at of [dataStart, dataStart + 64, good.length - 40, good.length - 1]) {
       const bad = Buffer.from(good);

@@ -1,18 +1,12 @@
 // The state file and its deletion journal (src/state/store.ts) on real files in a scratch dir.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { scratchDir } from '../../helpers/cli.js';
 import { applyJournal, DeletionJournal, emptyState, journalPath, loadState, saveState, type AgentState } from '../../../src/state/store.js';
 import type { PodRecord } from '../../../src/pods/types.js';
 
-const dirs: string[] = [];
-afterEach(async () => { await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true }))); });
-async function stateDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'hostds-store-'));
-  dirs.push(d);
-  return d;
-}
+const stateDir = (): Promise<string> => scratchDir('hostds-store-');
 
 const pod = (uid: string, deletionTimestamp?: string): PodRecord => ({ uid, name: `p-${uid}`, ...(deletionTimestamp ? { deletionTimestamp } : {}) }) as unknown as PodRecord;
 const stateWith = (...pods: PodRecord[]): AgentState => ({ ...emptyState(), pods });
