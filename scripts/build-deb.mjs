@@ -3,7 +3,8 @@
 // `dpkg-deb --root-owner-group --build` (no debhelper). Options: --version X (default: package.json's;
 // the test builds an upgrade this way), --out DIR (default: build/). packaging/deb/README.md explains
 // the layout and each decision. Needs node_modules (rolldown), dpkg-deb, dpkg-dev (dpkg-buildflags,
-// dpkg-shlibdeps), gzip, and a C compiler for the hostds-spawn helper.
+// dpkg-shlibdeps), gzip, a C compiler for the hostds-spawn helper, and node's headers (node_api.h) for the
+// hostds-trim.node addon.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
   statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describePackage, listBundledPackageDirs, renderCopyright } from '../packaging/deb/lib/copyright.mjs';
 import { renderManPage } from '../packaging/deb/lib/manpage.mjs';
-import { compileHelper, findCompiler } from './build-native.mjs';
+import { compileHelper, compileTrimAddon, findCompiler, findNodeHeaders } from './build-native.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEB = join(REPO, 'packaging/deb');
@@ -119,24 +120,35 @@ function stageProgram(stage, bundleDir, pkg, version) {
 }
 
 /**
- * hostds-spawn (docs/spawner.md), built with Debian's flags (dpkg-buildflags, every hardening
- * feature) and stripped, where the bundle looks for it: /usr/lib/hostds/dist/native. Returns the
- * shlibs:Depends dpkg-shlibdeps computes for it (the libc6 version it needs).
+ * The native parts, built with Debian's flags (dpkg-buildflags, every hardening feature) and
+ * stripped, where the bundle looks for them: /usr/lib/hostds/dist/native. hostds-spawn
+ * (docs/spawner.md) and hostds-trim.node (docs/memory-trim.md; node's N-API, which is stable
+ * across node versions). Returns the shlibs:Depends dpkg-shlibdeps computes for them (the libc6
+ * version they need).
  */
 function stageHelper(stage, work) {
   const cc = findCompiler();
   if (cc === undefined) fail('no C compiler (cc, gcc or $CC): the package ships the hostds-spawn helper; apt-get install gcc libc6-dev');
+  const headers = findNodeHeaders();
+  if (headers === undefined) fail("no node_api.h beside this node (PREFIX/include/node): the package ships the hostds-trim.node addon; install node's headers (Debian: libnode-dev)");
   const env = { ...process.env, DEB_BUILD_MAINT_OPTIONS: 'hardening=+all' };
   const flags = (name) => run('dpkg-buildflags', ['--get', name], { env }).trim().split(/\s+/).filter(Boolean);
+  const cflags = [...flags('CPPFLAGS'), ...flags('CFLAGS'), '-Wall', '-Wextra', '-Werror'];
   const out = join(stage, LIB.slice(1), 'dist/native/hostds-spawn');
-  const failure = compileHelper({ cc, out, cflags: [...flags('CPPFLAGS'), ...flags('CFLAGS'), '-Wall', '-Wextra', '-Werror'], ldflags: flags('LDFLAGS') });
+  const failure = compileHelper({ cc, out, cflags, ldflags: flags('LDFLAGS') });
   if (failure !== undefined) fail(`${cc} failed on native/hostds-spawn.c:\n${failure}`);
-  run('strip', ['--remove-section=.comment', '--remove-section=.note', '--strip-unneeded', out]);
+  const addon = join(stage, LIB.slice(1), 'dist/native/hostds-trim.node');
+  const addonFailure = compileTrimAddon({ cc, out: addon, headers, cflags: [...cflags, '-fPIC'], ldflags: ['-shared', ...flags('LDFLAGS')] });
+  if (addonFailure !== undefined) fail(`${cc} failed on native/hostds-trim.c:\n${addonFailure}`);
+  for (const file of [out, addon]) run('strip', ['--remove-section=.comment', '--remove-section=.note', '--strip-unneeded', file]);
+  // An addon is not an executable: 0644, as Debian's policy wants shared objects.
+  chmodSync(addon, 0o644);
   // dpkg-shlibdeps wants a source tree: a debian/control naming the package is all it reads.
   const src = join(work, 'shlibs');
   mkdirSync(join(src, 'debian'), { recursive: true });
   writeFileSync(join(src, 'debian/control'), 'Source: hostds\n\nPackage: hostds\nArchitecture: any\n');
-  const line = run('dpkg-shlibdeps', ['-O', '-e', out], { cwd: src }).trim();
+  // The addon's napi_* symbols come from node when it loads the addon, not from a library.
+  const line = run('dpkg-shlibdeps', ['-O', '--ignore-missing-info', '--warnings=0', '-e', out, '-e', addon], { cwd: src }).trim();
   const depends = /^shlibs:Depends=(.+)$/m.exec(line)?.[1];
   if (depends === undefined) fail(`dpkg-shlibdeps printed no shlibs:Depends: ${line}`);
   return depends;

@@ -42,7 +42,7 @@ export async function parseConfig(text: string, file: string): Promise<ConfigRes
 export type Report = (path: string, message: string, severity?: 'error' | 'warning', keys?: string[]) => void;
 
 const KNOWN_KEYS = ['nodeName', 'evictionHard', 'evictionPressureTransitionPeriod', 'nodeStatusUpdateFrequency', 'nodefsPaths',
-  'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics', 'cgroupRoot', 'cgroupMountPoint'];
+  'featureLabels', 'strictModes', 'registerWithTaints', 'onExit', 'restartBackoff', 'logs', 'api', 'metrics', 'cgroupRoot', 'cgroupMountPoint', 'memoryTrimInterval'];
 
 export function resolveConfig(raw: Record<string, unknown>, report: Report): ResolvedConfig {
   const c: ResolvedConfig = structuredClone(DEFAULT_CONFIG) as ResolvedConfig;
@@ -125,6 +125,7 @@ export function resolveConfig(raw: Record<string, unknown>, report: Report): Res
     if (mountPoint.startsWith('/') && !mountPoint.split('/').includes('..')) c.cgroupMountPoint = mountPoint.replace(/(.)\/+$/, '$1');
     else report('cgroupMountPoint', `expected an absolute path without '..', got ${JSON.stringify(mountPoint)}`);
   }
+  c.memoryTrimIntervalMs = dur('memoryTrimInterval', raw['memoryTrimInterval'], c.memoryTrimIntervalMs);
   return c;
 }
 

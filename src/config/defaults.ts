@@ -22,6 +22,8 @@ export interface ResolvedConfig {
   cgroupRoot: string;
   /** Where the cgroup filesystems are mounted (v2 unified, or the v1 per-controller mounts below it). */
   cgroupMountPoint: string;
+  /** How often the agent gives back pages it no longer uses (docs/memory-trim.md); 0: never. */
+  memoryTrimIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
@@ -39,5 +41,6 @@ export const DEFAULT_CONFIG: ResolvedConfig = Object.freeze({
   metrics: Object.freeze({}),
   cgroupRoot: '/hostds',
   cgroupMountPoint: '/sys/fs/cgroup',
+  memoryTrimIntervalMs: 10 * 60_000,
 });
 

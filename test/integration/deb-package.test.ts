@@ -236,6 +236,11 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     expect(statSync('/var/cache/hostds/code-cache.bin').mode & 0o777).toBe(0o644);
     const report = await run(HOSTDS, ['version'], { env: { ...process.env, HOSTDS_CODE_CACHE: 'report' } });
     expect(report.stderr).toMatch(/code cache \/var\/cache\/hostds\/code-cache\.bin: [1-9]\d* chunks from the cache, 0 refused, 0 compiled/);
+    // The packaged addon gave back the start-up pages, and again once the cache write had compiled
+    // every chunk (docs/memory-trim.md).
+    expect(readFileSync(`/proc/${agent.child.pid}/maps`, 'utf8')).toContain('/usr/lib/hostds/dist/native/hostds-trim.node');
+    await waitFor(() => /"reason":"code cache written".*"msg":"memory trimmed"/.test(agent.output()), 5_000, 'the trim after the cache write');
+    expect(agent.output()).toMatch(/"reason":"start-up".*"msg":"memory trimmed"/);
 
     // The old agent keeps running while dpkg replaces its files, as under systemd until postinst restarts it.
     expectOk(await dpkg(['-i', nextDeb]), `dpkg -i ${NEXT}`);

@@ -9,7 +9,7 @@ const PURE: { dir: string; match: RegExp }[] = [
   { dir: 'src/schedule', match: /\.ts$/ },
   { dir: 'src/manifest', match: /^(validate.*|normalize|shape|known-fields|issues|k8s-names|types)\.ts$/ },
   { dir: 'src/host', match: /^(node-edit.*|conditions|discovered-labels)\.ts$/ },
-  { dir: 'src/lib', match: /^(duration|listen-address|iso-time)\.ts$/ },
+  { dir: 'src/lib', match: /^(duration|listen-address|iso-time|trim-plan)\.ts$/ },
   { dir: 'src/observe', match: /^metrics-(family|kube|view)\.ts$/ },
   { dir: 'src/pods', match: /\.ts$/ },
   { dir: 'src/reconcile', match: /\.ts$/ },

@@ -14,7 +14,7 @@ const CODE_CACHE_DELAY_MS = 10_000;
  * Rewrites the code cache (docs/code-cache.md) when this start found it missing or stale: after
  * the first install, an upgrade of hostds or of node. Once, after start-up, off the critical path.
  */
-function refreshCodeCache(log: Logger): void {
+function refreshCodeCache(log: Logger, written: () => void): void {
   const handle = (globalThis as Record<symbol, unknown>)[Symbol.for('hostds.codeCache')] as CodeCacheHandle | undefined;
   if (handle === undefined || !handle.stale()) return;
   setTimeout(() => {
@@ -22,6 +22,7 @@ function refreshCodeCache(log: Logger): void {
       const t0 = performance.now();
       handle.write();
       log.info({ file: handle.file, ms: Math.round(performance.now() - t0) }, 'code cache written: later starts compile less');
+      written();
     } catch (err) {
       log.warn({ file: handle.file, err: (err as Error).message }, 'cannot write the code cache; starts stay slower');
     }
@@ -83,9 +84,15 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   }
   started = true;
   if (reloadPending && !stopping) void agent.reload();
-  refreshCodeCache(log);
+  // Start-up is done: the pages it alone needed can go (docs/memory-trim.md).
+  const { startMemoryTrim } = await import('../../agent/memory-trim.js');
+  const trimmer = startMemoryTrim({ log, intervalMs: () => ctx.config.memoryTrimIntervalMs });
+  // Writing the cache compiles every chunk: those pages are start-up pages too.
+  refreshCodeCache(log, () => trimmer.trim('code cache written'));
   try {
-    await agent.shutdown(await signal);
+    const received = await signal;
+    trimmer.stop();
+    await agent.shutdown(received);
     log.info('agent stopped');
     return 0;
   } catch (err) {

@@ -45,6 +45,7 @@ describe('config.yaml', () => {
     { name: 'a cgroupRoot that climbs out', text: 'cgroupRoot: /hostds/../..', path: 'cgroupRoot', line: 1 },
     { name: 'a relative cgroupRoot', text: 'cgroupRoot: hostds', path: 'cgroupRoot', line: 1 },
     { name: 'a relative cgroupMountPoint', text: 'cgroupMountPoint: sys/fs/cgroup', path: 'cgroupMountPoint', line: 1 },
+    { name: 'a memoryTrimInterval without a unit', text: 'memoryTrimInterval: often', path: 'memoryTrimInterval', line: 1 },
   ])('$name is a positioned error', async ({ text, path, line }) => {
     const { issues } = await parseBoth(text, 'c.yaml');
     expect(issues.filter((i) => i.severity === 'error')).toMatchObject([{ path, line, file: 'c.yaml' }]);
@@ -55,6 +56,17 @@ describe('config.yaml', () => {
     const { config, issues } = await parseBoth('cgroupRoot: /system.slice/hostds.service/pods\ncgroupMountPoint: /tmp/cg/\n', 'c.yaml');
     expect(issues).toEqual([]);
     expect(config).toMatchObject({ cgroupRoot: '/system.slice/hostds.service/pods', cgroupMountPoint: '/tmp/cg' });
+  });
+
+  test.each([
+    { text: '', want: 600_000 },
+    { text: 'memoryTrimInterval: 30s', want: 30_000 },
+    { text: 'memoryTrimInterval: 0s', want: 0 },
+    { text: 'memoryTrimInterval: 0', want: 0 },
+  ])('memoryTrimInterval "$text" is $want ms', async ({ text, want }) => {
+    const { config, issues } = await parseBoth(text, 'c.yaml');
+    expect(issues).toEqual([]);
+    expect(config.memoryTrimIntervalMs).toBe(want);
   });
 
   test('unknown keys are warnings at the key', async () => {

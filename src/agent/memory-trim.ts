@@ -1,0 +1,142 @@
+// Gives the agent's start-up pages back to the kernel (docs/memory-trim.md): once when start-up is
+// done, then at `memoryTrimInterval` when the resident set grew. The decisions are in
+// src/lib/trim-plan.ts; the two calls node cannot make are in native/hostds-trim.c.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../observe/logger.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { AFTER_TRIM, periodicTick, QUIET_WINDOW_MS, startUpTrimNow, statusKiB, trimmableRanges, type PeriodicTrim } from '../lib/trim-plan.js';
+
+export const DEFAULT_TRIM_ADDON = fileURLToPath(new URL('../../dist/native/hostds-trim.node', import.meta.url));
+
+/** Below this growth over the settled resident set, a periodic trim would only drop pages in use. */
+export const TRIM_GROWTH_KIB = 4096;
+/** How often a disabled trim (interval 0) looks at the config again. */
+const DISABLED_RECHECK_MS = 60_000;
+
+interface TrimAddon { drop(ranges: Float64Array): number; mallocTrim(): number }
+
+export interface TrimResult {
+  /** Resident KiB of the dropped mappings when they were dropped. */
+  droppedKiB: number;
+  mappings: number;
+  /** VmRSS and its file-backed part (RssFile) from /proc/self/status, before and after. */
+  rssKiBBefore?: number;
+  rssKiBAfter?: number;
+  rssFileKiBBefore?: number;
+  rssFileKiBAfter?: number;
+  /** errno of the first madvise that failed (0: none). */
+  errno: number;
+  ms: number;
+}
+
+/** The addon, or why there is none (no compiler at build time, another architecture, no N-API). */
+export function loadTrimAddon(path = DEFAULT_TRIM_ADDON): TrimAddon | string {
+  const mod = { exports: {} as Partial<TrimAddon> };
+  try {
+    process.dlopen(mod, path);
+  } catch (err) {
+    return (err as Error).message.split('\n')[0]!;
+  }
+  const { drop, mallocTrim } = mod.exports;
+  if (typeof drop !== 'function' || typeof mallocTrim !== 'function') return `${path} is not the hostds-trim addon`;
+  return { drop, mallocTrim };
+}
+
+function readStatus(): string {
+  return readFileSync('/proc/self/status', 'utf8');
+}
+
+/** One trim, synchronously: nothing else runs on the main thread between reading smaps and madvise. */
+export function trimOnce(addon: TrimAddon): TrimResult {
+  const t0 = performance.now();
+  const before = readStatus();
+  const ranges = trimmableRanges(readFileSync('/proc/self/smaps', 'utf8'));
+  const flat = new Float64Array(ranges.length * 2);
+  ranges.forEach((r, i) => { flat[2 * i] = r.start; flat[2 * i + 1] = r.length; });
+  const errno = addon.drop(flat);
+  addon.mallocTrim();
+  const after = readStatus();
+  const sizes: Partial<TrimResult> = {};
+  for (const [key, text, name] of [['rssKiBBefore', before, 'VmRSS'], ['rssKiBAfter', after, 'VmRSS'],
+    ['rssFileKiBBefore', before, 'RssFile'], ['rssFileKiBAfter', after, 'RssFile']] as const) {
+    const kib = statusKiB(text, name);
+    if (kib !== undefined) sizes[key] = kib;
+  }
+  return {
+    droppedKiB: ranges.reduce((s, r) => s + r.rssKiB, 0),
+    mappings: ranges.length,
+    ...sizes,
+    errno,
+    ms: Math.round((performance.now() - t0) * 10) / 10,
+  };
+}
+
+export interface MemoryTrimmer {
+  /** Trims now (after start-up, after the code cache is written); false when trimming is off. */
+  trim(reason: string): boolean;
+  stop(): void;
+}
+
+/**
+ * Starts trimming for the agent. `intervalMs` is read at every tick, so a config reload applies
+ * from the next one; 0 turns trimming off (and the start-up trim with it).
+ */
+export function startMemoryTrim(opts: { log: Logger; intervalMs: () => number; addonPath?: string }): MemoryTrimmer {
+  const { log } = opts;
+  let addon: TrimAddon | undefined;
+  let unavailable = false;
+  let periodic: PeriodicTrim = { trimmed: false };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const trim = (reason: string): boolean => {
+    if (stopped || unavailable || opts.intervalMs() <= 0) return false;
+    if (addon === undefined) {
+      const loaded = loadTrimAddon(opts.addonPath);
+      if (typeof loaded === 'string') {
+        unavailable = true;
+        log.info({ reason: loaded }, 'memory trim unavailable: the agent keeps its start-up pages (docs/memory-trim.md)');
+        return false;
+      }
+      addon = loaded;
+    }
+    const { errno, ...r } = trimOnce(addon);
+    periodic = AFTER_TRIM;
+    if (errno !== 0) log.warn({ reason, ...r, errno }, 'memory trim: madvise failed on some mappings');
+    else log.info({ reason, ...r }, 'memory trimmed');
+    return true;
+  };
+
+  const schedule = (): void => {
+    if (stopped || unavailable) return;
+    const interval = opts.intervalMs();
+    timer = setTimeout(() => {
+      if (opts.intervalMs() > 0) {
+        const tick = periodicTick(periodic, statusKiB(readStatus(), 'RssFile'), TRIM_GROWTH_KIB);
+        periodic = tick.state;
+        if (tick.trim) trim('interval');
+      }
+      schedule();
+    }, interval > 0 ? interval : DISABLED_RECHECK_MS);
+    timer.unref();
+  };
+
+  // Start-up has a tail (the first measurements, the collection of its garbage): the trim waits
+  // for the first quiet window, so that it drops pages that then stay unused.
+  const waitForQuiet = (waitedMs: number, elu: EventLoopUtilization): void => {
+    timer = setTimeout(() => {
+      const now = performance.eventLoopUtilization();
+      if (startUpTrimNow(performance.eventLoopUtilization(now, elu).utilization, waitedMs + QUIET_WINDOW_MS)) {
+        trim('start-up');
+        schedule();
+      } else waitForQuiet(waitedMs + QUIET_WINDOW_MS, now);
+    }, QUIET_WINDOW_MS);
+    timer.unref();
+  };
+  waitForQuiet(0, performance.eventLoopUtilization());
+  return {
+    trim,
+    stop() { stopped = true; if (timer !== undefined) clearTimeout(timer); },
+  };
+}
