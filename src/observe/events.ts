@@ -15,11 +15,18 @@ export interface HostdsEvent {
 export const MAX_EVENTS = 1000;
 
 export function recordEvent(ring: HostdsEvent[], e: Omit<HostdsEvent, 'firstTimestamp' | 'lastTimestamp' | 'count'>, nowIso: string): HostdsEvent[] {
-  const same = (x: HostdsEvent): boolean => x.reason === e.reason && x.message === e.message && x.type === e.type &&
-    x.involvedObject.kind === e.involvedObject.kind && x.involvedObject.name === e.involvedObject.name && x.involvedObject.namespace === e.involvedObject.namespace;
-  // Like the API server's correlator: a repeat of a recent event only bumps its count.
+  // Like the API server's correlator: a repeat of a recent event only bumps its count. The name
+  // is compared first: it is what tells apart the events of many pods started together.
+  const { name, kind, namespace } = e.involvedObject;
   let recent: HostdsEvent | undefined;
-  for (let i = ring.length - 1; i >= Math.max(0, ring.length - 50) && recent === undefined; i--) if (same(ring[i]!)) recent = ring[i];
+  for (let i = ring.length - 1, last = Math.max(0, ring.length - 50); i >= last; i--) {
+    const x = ring[i]!;
+    const o = x.involvedObject;
+    if (o.name === name && x.reason === e.reason && x.message === e.message && x.type === e.type && o.kind === kind && o.namespace === namespace) {
+      recent = x;
+      break;
+    }
+  }
   if (recent) {
     recent.count += 1;
     recent.lastTimestamp = nowIso;

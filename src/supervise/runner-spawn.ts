@@ -65,9 +65,11 @@ export const SPAWNER_ENV = 'HOSTDS_SPAWNER';
  * 500 of them overlap.
  */
 async function ensureDir(dir: string): Promise<void> {
+  // Not a thrown ENOENT: on a first start every pod's directory is missing, and building the error
+  // (message, stack) cost more than the stat.
   try {
-    if (statSync(dir).isDirectory()) return;
-  } catch { /* missing (or unreadable): mkdir says which */ }
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
+  } catch { /* unreadable: mkdir says why */ }
   await mkdir(dir, { recursive: true });
 }
 
