@@ -83,7 +83,7 @@ const aliveNotZombie = (pid) => { const s = procStat(pid); return s !== undefine
 function memKiB(pid) {
   const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const get = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
-  return { rss: get('Rss'), pss: get('Pss') };
+  return { rss: get('Rss'), pss: get('Pss'), anon: get('Anonymous') };
 }
 const childrenOf = (ppid) => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => procStat(p)?.ppid === ppid);
 
@@ -429,8 +429,8 @@ async function soakRun(mgr, K, R) {
     try {
       for (const p of pids) killPid(p, 'SIGSTOP');
       await sleep(150);
-      const m = pids.map(memKiB).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
-      return { rss: m.rss / 1024, pss: m.pss / 1024 };
+      const m = pids.map(memKiB).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, anon: a.anon + b.anon }), { rss: 0, pss: 0, anon: 0 });
+      return { rss: m.rss / 1024, pss: m.pss / 1024, anon: m.anon / 1024 };
     } finally { for (const p of pids) killPid(p, 'SIGCONT'); }
   };
   const cpu = () => mgr.pids().reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * TICK_MS;
@@ -445,7 +445,7 @@ async function soakRun(mgr, K, R) {
     await until(() => restarts() >= SOAK_WARMUP, `${SOAK_WARMUP} warm-up restarts under ${mgr.name}`, 60_000 + (SOAK_WARMUP / K) * 1500);
     if (mgr.pids().length === 0) throw new Error('manager pid not found');
     const before = await mem();
-    r.rssBefore = before.rss; r.pssBefore = before.pss;
+    r.rssBefore = before.rss; r.pssBefore = before.pss; r.anonBefore = before.anon;
     const r0 = restarts(), c0 = cpu(), t0 = now();
     stage = 'soak';
     const end = t0 + soakMaxS * 1000;
@@ -460,7 +460,7 @@ async function soakRun(mgr, K, R) {
     r.cpuMs = cpu() - c0;
     r.capped = r.restarts < R;
     const after = await mem();
-    r.rssAfter = after.rss; r.pssAfter = after.pss;
+    r.rssAfter = after.rss; r.pssAfter = after.pss; r.anonAfter = after.anon;
     stage = 'stop';
     mgr.requestStop();
     await mgr.waitExit(15_000);
@@ -481,7 +481,7 @@ async function soakRun(mgr, K, R) {
 
 const pct = (a, b) => (a > 0 && b > 0 ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%` : '–');
 function soakTable(rows) {
-  const head = ['manager', 'restarts', 'wall (s)', 'restarts/s', 'RSS before (MiB)', 'RSS after (MiB)', 'RSS growth', 'PSS before (MiB)', 'PSS after (MiB)', 'PSS growth', 'CPU per restart (ms)'];
+  const head = ['manager', 'restarts', 'wall (s)', 'restarts/s', 'RSS before (MiB)', 'RSS after (MiB)', 'RSS growth', 'PSS before (MiB)', 'PSS after (MiB)', 'PSS growth', 'anonymous before (MiB)', 'anonymous after (MiB)', 'anonymous growth', 'CPU per restart (ms)'];
   return {
     title: `Soak: ${soakR} crash-restarts`,
     head,
@@ -490,6 +490,7 @@ function soakTable(rows) {
       : [r.manager, `${r.restarts}${r.capped ? ` (capped at ${soakMaxS} s)` : ''}`, r.wallS.toFixed(1), (r.restarts / r.wallS).toFixed(0),
         r.rssBefore.toFixed(1), r.rssAfter.toFixed(1), pct(r.rssBefore, r.rssAfter),
         r.pssBefore.toFixed(1), r.pssAfter.toFixed(1), pct(r.pssBefore, r.pssAfter),
+        r.anonBefore.toFixed(1), r.anonAfter.toFixed(1), pct(r.anonBefore, r.anonAfter),
         r.restarts ? (r.cpuMs / r.restarts).toFixed(2) : '–'])),
   };
 }
@@ -508,7 +509,11 @@ most of them; and the managers' own counters are not comparable (runit keeps non
 ${SOAK_WARMUP} warm-up restarts the manager's RSS and PSS are read (same processes as *Memory* above),
 then again once R more restarts are done (or after ${soakMaxS} s). Each reading is taken with the
 manager SIGSTOPped for 150 ms, so that no half-forked child shares (and halves) its PSS. No GC is
-forced: a node heap between two collections shows up as a few MiB of noise.
+forced: a node heap between two collections shows up as a few MiB of noise. *Anonymous* (from
+\`smaps_rollup\`: heaps, stacks, malloc) is what a leak grows. hostds gives back the pages it mapped
+from node's binary to start once start-up is quiet, or after 10 s of a busy event loop
+(docs/memory-trim.md): in this storm that happens during the soak, so its RSS and PSS fall between
+the two readings, while its anonymous memory is not trimmed.
 
 ${mdTable(soakTable(rows))}
 

@@ -1,7 +1,7 @@
 // Gives the agent's start-up pages back to the kernel (docs/memory-trim.md): once when start-up is
 // done, then at `memoryTrimInterval` when the resident set grew. The decisions are in
 // src/lib/trim-plan.ts; the two calls node cannot make are in native/hostds-trim.c.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observe/logger.js';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -51,7 +51,7 @@ function readStatus(): string {
 export function trimOnce(addon: TrimAddon): TrimResult {
   const t0 = performance.now();
   const before = readStatus();
-  const ranges = trimmableRanges(readFileSync('/proc/self/smaps', 'utf8'));
+  const ranges = trimmableRanges(readFileSync('/proc/self/smaps', 'utf8'), readlinkSync('/proc/self/exe'));
   const flat = new Float64Array(ranges.length * 2);
   ranges.forEach((r, i) => { flat[2 * i] = r.start; flat[2 * i + 1] = r.length; });
   const errno = addon.drop(flat);

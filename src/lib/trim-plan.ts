@@ -21,16 +21,19 @@ interface Mapping { start: number; end: number; perms: string; inode: string; pa
  * - `Anonymous` pages in a read-only file mapping are copies the process changed, such as
  *   relocations in RELRO or a debugger's breakpoint. Dropping them would bring back the file's
  *   bytes, so a mapping with any is kept whole.
- * - Device and memfd mappings are not plain files; locked ones cannot be dropped anyway.
+ * - Only the program (`exe`, as /proc/self/exe reads) and shared objects (`*.so`, `*.so.N`,
+ *   `*.node`): files that stay mapped for the life of the process. A data file another thread
+ *   might unmap, and whose range could be reused for anonymous memory before madvise runs, is
+ *   left alone; so are devices and memfds, which are not plain files.
+ * - Locked pages cannot be dropped anyway.
  * - Addresses beyond 2^53 (five-level paging) cannot be carried exactly as numbers.
  */
-export function trimmableRanges(smaps: string): TrimRange[] {
+export function trimmableRanges(smaps: string, exe: string): TrimRange[] {
   const out: TrimRange[] = [];
   let m: Mapping | undefined;
   const flush = (): void => {
     if (m === undefined) return;
-    if (m.perms[1] === '-' && m.perms[3] === 'p' && m.inode !== '0' && m.path.startsWith('/') &&
-      !m.path.startsWith('/dev/') && !m.path.startsWith('/memfd:') &&
+    if (m.perms[1] === '-' && m.perms[3] === 'p' && m.inode !== '0' && isProgramFile(m.path, exe) &&
       m.anon === 0 && m.locked === 0 && m.rss > 0 && m.end <= Number.MAX_SAFE_INTEGER) {
       out.push({ start: m.start, length: m.end - m.start, rssKiB: m.rss, path: m.path });
     }
@@ -54,6 +57,12 @@ export function trimmableRanges(smaps: string): TrimRange[] {
   }
   flush();
   return out;
+}
+
+const SHARED_OBJECT = /^\/(?!dev\/|memfd:).*(\.so(\.\d+)*|\.node)( \(deleted\))?$/;
+
+function isProgramFile(path: string, exe: string): boolean {
+  return path === exe || SHARED_OBJECT.test(path);
 }
 
 function kib(line: string, colon: number): number {

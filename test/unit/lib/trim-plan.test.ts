@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { AFTER_TRIM, periodicTick, QUIET_WAIT_MAX_MS, startUpTrimNow, statusKiB, trimmableRanges } from '../../../src/lib/trim-plan.js';
 
+const EXE = '/usr/bin/node';
+
 /** One smaps entry as the kernel prints it (only the lines the plan reads, plus a few it skips). */
 function entry(header: string, f: { rss?: number; anon?: number; locked?: number; noAnonLine?: boolean } = {}): string {
   return [
@@ -18,7 +20,8 @@ describe('trimmableRanges', () => {
   test.each([
     { name: "node's text", header: '00b72000-025fe000 r-xp 00772000 fe:00 260689                     /usr/bin/node', want: true },
     { name: 'read-only data of a library', header: '7f00aa000000-7f00aa028000 r--p 00000000 fe:00 1234   /usr/lib/x86_64-linux-gnu/libc.so.6', want: true },
-    { name: 'a binary replaced on disk while mapped', header: '00400000-00b6f000 r--p 00000000 fe:00 260689  /usr/bin/node (deleted)', want: true },
+    // /proc/self/exe then reads the same way.
+    { name: 'the program replaced on disk while it runs', header: '00400000-00b6f000 r--p 00000000 fe:00 260689  /usr/bin/node (deleted)', exe: '/usr/bin/node (deleted)', want: true },
     { name: 'RELRO: read-only now, relocated in place', header: '0563a000-0563e000 r--p 05239000 fe:00 260689 /usr/bin/node', f: { anon: 16 }, want: false },
     { name: 'text with a breakpoint written in', header: '00b72000-025fe000 r-xp 00772000 fe:00 260689 /usr/bin/node', f: { anon: 4 }, want: false },
     { name: 'writable data', header: '0563e000-0565d000 rw-p 0523d000 fe:00 260689 /usr/bin/node', want: false },
@@ -27,14 +30,19 @@ describe('trimmableRanges', () => {
     { name: 'read-only anonymous memory', header: '31d675000000-31d675073000 r--p 00000000 00:00 0', want: false },
     { name: 'the heap', header: '0c4bc000-0c84f000 rw-p 00000000 00:00 0                                  [heap]', want: false },
     { name: 'the vdso', header: '7ffd1b3f4000-7ffd1b3f6000 r-xp 00000000 00:00 0                          [vdso]', want: false },
+    { name: 'a shared object with a version', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30', want: true },
+    { name: 'a node addon', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/hostds/dist/native/hostds-trim.node', want: true },
+    { name: 'a library replaced on disk while mapped', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so.1 (deleted)', want: true },
+    { name: 'a data file (the locale archive)', header: '7f00ee000000-7f00ee300000 r--p 00000000 fe:00 555 /usr/lib/locale/locale-archive', want: false },
+    { name: 'another program', header: '00400000-00b6f000 r--p 00000000 fe:00 777 /usr/bin/python3', want: false },
     { name: 'a device', header: '7f00cc000000-7f00cc001000 r--p 00000000 00:05 12 /dev/dri/card0', want: false },
     { name: 'a memfd', header: '7f00dd000000-7f00dd001000 r--p 00000000 00:01 77 /memfd:jit (deleted)', want: false },
     { name: 'locked pages', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so', f: { locked: 40 }, want: false },
     { name: 'nothing resident', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so', f: { rss: 0 }, want: false },
     { name: 'no Anonymous line (an unknown kernel)', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so', f: { noAnonLine: true }, want: false },
     { name: 'an address past 2^53', header: '100000000000000-100000000001000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so', want: false },
-  ])('$name: $want', ({ header, f, want }) => {
-    expect(trimmableRanges(`${entry(header, f)}\n`).length).toBe(want ? 1 : 0);
+  ])('$name: $want', ({ header, f, exe, want }: { header: string; f?: Parameters<typeof entry>[1]; exe?: string; want: boolean }) => {
+    expect(trimmableRanges(`${entry(header, f)}\n`, exe ?? EXE).length).toBe(want ? 1 : 0);
   });
 
   test('ranges carry start, length, resident size and path; each entry is judged on its own lines', () => {
@@ -44,15 +52,15 @@ describe('trimmableRanges', () => {
       entry('00b72000-025fe000 r-xp 00772000 fe:00 260689 /usr/bin/node', { rss: 17208 }),
       '',
     ].join('\n');
-    expect(trimmableRanges(smaps)).toEqual([
+    expect(trimmableRanges(smaps, EXE)).toEqual([
       { start: 0x400000, length: 0xb6f000 - 0x400000, rssKiB: 5944, path: '/usr/bin/node' },
       { start: 0xb72000, length: 0x25fe000 - 0xb72000, rssKiB: 17208, path: '/usr/bin/node' },
     ]);
   });
 
   test('empty or foreign text gives nothing', () => {
-    expect(trimmableRanges('')).toEqual([]);
-    expect(trimmableRanges('Rss: 100 kB\nAnonymous: 0 kB\n')).toEqual([]);
+    expect(trimmableRanges('', EXE)).toEqual([]);
+    expect(trimmableRanges('Rss: 100 kB\nAnonymous: 0 kB\n', EXE)).toEqual([]);
   });
 });
 
