@@ -9,21 +9,36 @@
  * page the kernel reclaimed. Which mappings are safe is decided in JavaScript from smaps
  * (src/agent/memory-trim.ts); this file only carries out the two calls node cannot make.
  *
- *   drop(ranges: Float64Array)  [start, length, start, length, ...]; returns the errno of the
- *                               first madvise that failed, 0 when all succeeded
+ *   drop(ranges: Float64Array)  [start, length, start, length, ...], each a page-aligned integer
+ *                               below 2^53 (throws otherwise, before any madvise); returns the
+ *                               errno of the first madvise that failed, 0 when all succeeded
  *   mallocTrim()                glibc's malloc_trim(0): returns free heap pages to the kernel
+ *                               (returns -1 without glibc)
  */
 #define _GNU_SOURCE
+/* N-API 8 (node 12.22+): the one ABI this addon is built for, whatever headers build it. */
+#define NAPI_VERSION 8
 #include <errno.h>
-#include <malloc.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static napi_value int_value(napi_env env, int32_t v) {
   napi_value out;
-  napi_create_int32(env, v, &out);
+  if (napi_create_int32(env, v, &out) != napi_ok) return NULL;
   return out;
+}
+
+/* A start or length the JavaScript side could only have got wrong: checked before it is used.
+ * The range test comes first (NaN fails it), so the cast that follows is defined. */
+static int valid_quantity(double v, uint64_t page) {
+  if (!(v >= 0 && v <= 9007199254740992.0)) return 0;
+  uint64_t n = (uint64_t)v;
+  return (double)n == v && n % page == 0;
 }
 
 static napi_value drop(napi_env env, napi_callback_info info) {
@@ -39,6 +54,13 @@ static napi_value drop(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const double *pairs = data;
+  const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  for (size_t i = 0; i < length; i++) {
+    if (!valid_quantity(pairs[i], page)) {
+      napi_throw_range_error(env, NULL, "drop: starts and lengths must be page-aligned integers below 2^53");
+      return NULL;
+    }
+  }
   int first_error = 0;
   for (size_t i = 0; i < length; i += 2) {
     uintptr_t start = (uintptr_t)pairs[i];
@@ -50,7 +72,11 @@ static napi_value drop(napi_env env, napi_callback_info info) {
 
 static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
   (void)info;
+#ifdef __GLIBC__
   return int_value(env, malloc_trim(0));
+#else
+  return int_value(env, -1);
+#endif
 }
 
 NAPI_MODULE_INIT() {

@@ -147,8 +147,9 @@ function stageHelper(stage, work) {
   const src = join(work, 'shlibs');
   mkdirSync(join(src, 'debian'), { recursive: true });
   writeFileSync(join(src, 'debian/control'), 'Source: hostds\n\nPackage: hostds\nArchitecture: any\n');
-  // The addon's napi_* symbols come from node when it loads the addon, not from a library.
-  const line = run('dpkg-shlibdeps', ['-O', '--ignore-missing-info', '--warnings=0', '-e', out, '-e', addon], { cwd: src }).trim();
+  // The addon's napi_* symbols come from node when it loads the addon: dpkg-shlibdeps says it looks
+  // like a plugin, a warning only.
+  const line = run('dpkg-shlibdeps', ['-O', '-e', out, '-e', addon], { cwd: src }).trim();
   const depends = /^shlibs:Depends=(.+)$/m.exec(line)?.[1];
   if (depends === undefined) fail(`dpkg-shlibdeps printed no shlibs:Depends: ${line}`);
   return depends;

@@ -21,8 +21,9 @@ export const TRIM_OUT = join(REPO, 'dist/native/hostds-trim.node');
 // Hardening a distribution would add anyway; dpkg-buildflags supplies its own set for the .deb.
 const HARDENING_CFLAGS = ['-O2', '-g', '-Wall', '-Wextra', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIE'];
 const HARDENING_LDFLAGS = ['-pie', '-Wl,-z,relro', '-Wl,-z,now'];
-const ADDON_CFLAGS = ['-O2', '-g', '-Wall', '-Wextra', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-fPIC'];
-const ADDON_LDFLAGS = ['-shared', '-Wl,-z,relro', '-Wl,-z,now'];
+// The addon is a shared object: position-independent code, linked -shared instead of -pie.
+const ADDON_CFLAGS = [...HARDENING_CFLAGS.filter((f) => f !== '-fPIE'), '-fPIC'];
+const ADDON_LDFLAGS = ['-shared', ...HARDENING_LDFLAGS.filter((f) => f !== '-pie')];
 
 /** The first of $CC, cc, gcc that runs; undefined when there is none. */
 export function findCompiler() {
@@ -37,9 +38,10 @@ export function findCompiler() {
  * (PREFIX/bin/node, PREFIX/include/node), as Debian's and NodeSource's packages and the official
  * tarballs have it. Undefined when the headers are not installed.
  */
+export const NODE_HEADERS = join(dirname(dirname(process.execPath)), 'include/node');
+
 export function findNodeHeaders() {
-  const dir = join(dirname(dirname(process.execPath)), 'include/node');
-  return existsSync(join(dir, 'node_api.h')) ? dir : undefined;
+  return existsSync(join(NODE_HEADERS, 'node_api.h')) ? NODE_HEADERS : undefined;
 }
 
 function compile(cc, args) {
@@ -84,7 +86,7 @@ function main() {
   }
   const headers = findNodeHeaders();
   if (headers === undefined) {
-    problem(`build-native: node's headers (node_api.h) are not in ${join(dirname(dirname(process.execPath)), 'include/node')}; hostds-trim.node not built: the agent keeps its start-up pages`);
+    problem(`build-native: node's headers (node_api.h) are not in ${NODE_HEADERS}; hostds-trim.node not built: the agent keeps its start-up pages`);
     return;
   }
   const trimFailure = compileTrimAddon({ cc, out: TRIM_OUT, headers, extra });

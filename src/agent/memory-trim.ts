@@ -11,8 +11,9 @@ export const DEFAULT_TRIM_ADDON = fileURLToPath(new URL('../../dist/native/hostd
 
 /** Below this growth over the settled resident set, a periodic trim would only drop pages in use. */
 export const TRIM_GROWTH_KIB = 4096;
-/** How often a disabled trim (interval 0) looks at the config again. */
-const DISABLED_RECHECK_MS = 60_000;
+/** The longest gap between two looks at the config, so that a reload applies within it. */
+const MAX_TICK_MS = 60_000;
+const CLOCK_SLACK_MS = 5;
 
 interface TrimAddon { drop(ranges: Float64Array): number; mallocTrim(): number }
 
@@ -79,8 +80,9 @@ export interface MemoryTrimmer {
 }
 
 /**
- * Starts trimming for the agent. `intervalMs` is read at every tick, so a config reload applies
- * from the next one; 0 turns trimming off (and the start-up trim with it).
+ * Starts trimming for the agent. `intervalMs` is read at every tick (at most a minute apart), so
+ * a config reload applies within a minute; 0 turns trimming off (and the start-up trim with it).
+ * A trim that fails (a /proc read, say) is a warning: trimming is only ever an optimisation.
  */
 export function startMemoryTrim(opts: { log: Logger; intervalMs: () => number; addonPath?: string }): MemoryTrimmer {
   const { log } = opts;
@@ -89,52 +91,73 @@ export function startMemoryTrim(opts: { log: Logger; intervalMs: () => number; a
   let periodic: PeriodicTrim = { trimmed: false };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let lastCheck = performance.now();
 
   const trim = (reason: string): boolean => {
     if (stopped || unavailable || opts.intervalMs() <= 0) return false;
-    if (addon === undefined) {
-      const loaded = loadTrimAddon(opts.addonPath);
-      if (typeof loaded === 'string') {
-        unavailable = true;
-        log.info({ reason: loaded }, 'memory trim unavailable: the agent keeps its start-up pages (docs/memory-trim.md)');
-        return false;
+    try {
+      if (addon === undefined) {
+        const loaded = loadTrimAddon(opts.addonPath);
+        if (typeof loaded === 'string') {
+          unavailable = true;
+          log.info({ reason: loaded }, 'memory trim unavailable: the agent keeps its start-up pages (docs/memory-trim.md)');
+          return false;
+        }
+        addon = loaded;
       }
-      addon = loaded;
+      const { errno, ...r } = trimOnce(addon);
+      periodic = AFTER_TRIM;
+      if (errno !== 0) log.warn({ reason, ...r, errno }, 'memory trim: madvise failed on some mappings');
+      else log.info({ reason, ...r }, 'memory trimmed');
+      return true;
+    } catch (err) {
+      log.warn({ reason, err: (err as Error).message }, 'memory trim failed; the agent goes on as before');
+      return false;
     }
-    const { errno, ...r } = trimOnce(addon);
-    periodic = AFTER_TRIM;
-    if (errno !== 0) log.warn({ reason, ...r, errno }, 'memory trim: madvise failed on some mappings');
-    else log.info({ reason, ...r }, 'memory trimmed');
-    return true;
+  };
+
+  const check = (): void => {
+    const interval = opts.intervalMs();
+    // Timers run on the loop's cached clock, a few ms behind performance.now(): hence the slack.
+    if (interval <= 0 || performance.now() - lastCheck + CLOCK_SLACK_MS < interval) return;
+    lastCheck = performance.now();
+    const rssFileKiB = statusKiB(readStatus(), 'RssFile');
+    const tick = periodicTick(periodic, rssFileKiB, TRIM_GROWTH_KIB);
+    log.debug({ rssFileKiB, baselineKiB: tick.state.baselineKiB, trim: tick.trim }, 'memory trim check');
+    periodic = tick.state;
+    if (tick.trim) trim('interval');
   };
 
   const schedule = (): void => {
     if (stopped || unavailable) return;
     const interval = opts.intervalMs();
     timer = setTimeout(() => {
-      if (opts.intervalMs() > 0) {
-        const tick = periodicTick(periodic, statusKiB(readStatus(), 'RssFile'), TRIM_GROWTH_KIB);
-        periodic = tick.state;
-        if (tick.trim) trim('interval');
+      try {
+        check();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'memory trim check failed; trying again later');
+      } finally {
+        schedule();
       }
-      schedule();
-    }, interval > 0 ? interval : DISABLED_RECHECK_MS);
+    }, interval > 0 ? Math.min(interval, MAX_TICK_MS) : MAX_TICK_MS);
     timer.unref();
   };
 
   // Start-up has a tail (the first measurements, the collection of its garbage): the trim waits
   // for the first quiet window, so that it drops pages that then stay unused.
-  const waitForQuiet = (waitedMs: number, elu: EventLoopUtilization): void => {
+  const waitingSince = performance.now();
+  const waitForQuiet = (elu: EventLoopUtilization): void => {
     timer = setTimeout(() => {
       const now = performance.eventLoopUtilization();
-      if (startUpTrimNow(performance.eventLoopUtilization(now, elu).utilization, waitedMs + QUIET_WINDOW_MS)) {
+      if (startUpTrimNow(performance.eventLoopUtilization(now, elu).utilization, performance.now() - waitingSince)) {
         trim('start-up');
+        lastCheck = performance.now();
         schedule();
-      } else waitForQuiet(waitedMs + QUIET_WINDOW_MS, now);
+      } else waitForQuiet(now);
     }, QUIET_WINDOW_MS);
     timer.unref();
   };
-  waitForQuiet(0, performance.eventLoopUtilization());
+  waitForQuiet(performance.eventLoopUtilization());
   return {
     trim,
     stop() { stopped = true; if (timer !== undefined) clearTimeout(timer); },

@@ -125,7 +125,10 @@ export function resolveConfig(raw: Record<string, unknown>, report: Report): Res
     if (mountPoint.startsWith('/') && !mountPoint.split('/').includes('..')) c.cgroupMountPoint = mountPoint.replace(/(.)\/+$/, '$1');
     else report('cgroupMountPoint', `expected an absolute path without '..', got ${JSON.stringify(mountPoint)}`);
   }
-  c.memoryTrimIntervalMs = dur('memoryTrimInterval', raw['memoryTrimInterval'], c.memoryTrimIntervalMs);
+  const trimMs = dur('memoryTrimInterval', raw['memoryTrimInterval'], c.memoryTrimIntervalMs);
+  // Outside this a timer would fire every millisecond (node clamps below 1 ms and above 2^31-1).
+  if (trimMs === 0 || (trimMs >= 1000 && trimMs <= 24 * 3_600_000)) c.memoryTrimIntervalMs = trimMs;
+  else report('memoryTrimInterval', `expected 0 (off) or a duration from 1s to 24h, got ${JSON.stringify(raw['memoryTrimInterval'])}`);
   return c;
 }
 

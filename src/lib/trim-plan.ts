@@ -12,15 +12,16 @@ export interface TrimRange {
 
 const HEADER = /^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ (\d+)\s*(.*)$/;
 
-interface Mapping { start: number; end: number; perms: string; inode: string; path: string; rss: number; anon: number; locked: number }
+interface Mapping { start: number; end: number; perms: string; inode: string; path: string; rss: number; anon: number; swap: number; locked: number }
 
 /**
  * The mappings whose resident pages madvise(MADV_DONTNEED) may drop without changing what the
- * process reads: private, never writable, file-backed, and with no page of their own.
+ * process reads: private, not writable, file-backed, and with no page of their own.
  * - A writable or shared mapping holds data only the process has.
  * - `Anonymous` pages in a read-only file mapping are copies the process changed, such as
- *   relocations in RELRO or a debugger's breakpoint. Dropping them would bring back the file's
- *   bytes, so a mapping with any is kept whole.
+ *   relocations in RELRO or a debugger's breakpoint; `Swap` counts such copies once swapped out
+ *   (Anonymous counts only those in memory). Dropping either would bring back the file's bytes,
+ *   so a mapping with any is kept whole, and so is one whose smaps lacks either line.
  * - Only the program (`exe`, as /proc/self/exe reads) and shared objects (`*.so`, `*.so.N`,
  *   `*.node`): files that stay mapped for the life of the process. A data file another thread
  *   might unmap, and whose range could be reused for anonymous memory before madvise runs, is
@@ -34,7 +35,7 @@ export function trimmableRanges(smaps: string, exe: string): TrimRange[] {
   const flush = (): void => {
     if (m === undefined) return;
     if (m.perms[1] === '-' && m.perms[3] === 'p' && m.inode !== '0' && isProgramFile(m.path, exe) &&
-      m.anon === 0 && m.locked === 0 && m.rss > 0 && m.end <= Number.MAX_SAFE_INTEGER) {
+      m.anon === 0 && m.swap === 0 && m.locked === 0 && m.rss > 0 && m.end <= Number.MAX_SAFE_INTEGER) {
       out.push({ start: m.start, length: m.end - m.start, rssKiB: m.rss, path: m.path });
     }
     m = undefined;
@@ -43,8 +44,8 @@ export function trimmableRanges(smaps: string, exe: string): TrimRange[] {
     const h = HEADER.exec(line);
     if (h !== null) {
       flush();
-      // Unknown until smaps says so: a mapping whose Anonymous line is missing is not dropped.
-      m = { start: parseInt(h[1]!, 16), end: parseInt(h[2]!, 16), perms: h[3]!, inode: h[4]!, path: h[5]!, rss: 0, anon: -1, locked: 0 };
+      // Unknown until smaps says so: a mapping whose Anonymous or Swap line is missing is not dropped.
+      m = { start: parseInt(h[1]!, 16), end: parseInt(h[2]!, 16), perms: h[3]!, inode: h[4]!, path: h[5]!, rss: 0, anon: -1, swap: -1, locked: 0 };
       continue;
     }
     if (m === undefined) continue;
@@ -53,6 +54,7 @@ export function trimmableRanges(smaps: string, exe: string): TrimRange[] {
     const key = line.slice(0, colon);
     if (key === 'Rss') m.rss = kib(line, colon);
     else if (key === 'Anonymous') m.anon = kib(line, colon);
+    else if (key === 'Swap') m.swap = kib(line, colon);
     else if (key === 'Locked') m.locked = kib(line, colon);
   }
   flush();
@@ -106,7 +108,10 @@ export const QUIET_UTILIZATION = 0.05;
 /** Past this, the start-up trim runs even on a busy agent (a restart storm from the first pass). */
 export const QUIET_WAIT_MAX_MS = 10_000;
 
-/** Whether the start-up trim runs now, given the last window's event-loop utilization (0..1). */
+/**
+ * Whether the start-up trim runs now, given the last window's event-loop utilization (0..1) and
+ * the time since the agent was ready (by the clock: on a loaded host windows come late).
+ */
 export function startUpTrimNow(utilization: number, waitedMs: number): boolean {
   return utilization < QUIET_UTILIZATION || waitedMs >= QUIET_WAIT_MAX_MS;
 }

@@ -240,7 +240,7 @@ describe.skipIf(lifecycleSkip !== undefined)('installed on this host: install, u
     // every chunk (docs/memory-trim.md).
     expect(readFileSync(`/proc/${agent.child.pid}/maps`, 'utf8')).toContain('/usr/lib/hostds/dist/native/hostds-trim.node');
     await waitFor(() => /"reason":"code cache written".*"msg":"memory trimmed"/.test(agent.output()), 5_000, 'the trim after the cache write');
-    expect(agent.output()).toMatch(/"reason":"start-up".*"msg":"memory trimmed"/);
+    await waitFor(() => /"reason":"start-up".*"msg":"memory trimmed"/.test(agent.output()), 15_000, 'the start-up trim');
 
     // The old agent keeps running while dpkg replaces its files, as under systemd until postinst restarts it.
     expectOk(await dpkg(['-i', nextDeb]), `dpkg -i ${NEXT}`);

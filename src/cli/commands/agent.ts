@@ -22,10 +22,11 @@ function refreshCodeCache(log: Logger, written: () => void): void {
       const t0 = performance.now();
       handle.write();
       log.info({ file: handle.file, ms: Math.round(performance.now() - t0) }, 'code cache written: later starts compile less');
-      written();
     } catch (err) {
       log.warn({ file: handle.file, err: (err as Error).message }, 'cannot write the code cache; starts stay slower');
+      return;
     }
+    written();
   }, CODE_CACHE_DELAY_MS).unref();
 }
 
@@ -85,13 +86,17 @@ export async function runAgent(ctx: Context, opts: { stopDaemonsOnExit?: boolean
   started = true;
   if (reloadPending && !stopping) void agent.reload();
   // Start-up is done: the pages it alone needed can go (docs/memory-trim.md).
-  const { startMemoryTrim } = await import('../../agent/memory-trim.js');
-  const trimmer = startMemoryTrim({ log, intervalMs: () => ctx.config.memoryTrimIntervalMs });
+  const trimmer = await import('../../agent/memory-trim.js')
+    .then(({ startMemoryTrim }) => startMemoryTrim({ log, intervalMs: () => ctx.config.memoryTrimIntervalMs }))
+    .catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'memory trim not started; the agent keeps its start-up pages');
+      return undefined;
+    });
   // Writing the cache compiles every chunk: those pages are start-up pages too.
-  refreshCodeCache(log, () => trimmer.trim('code cache written'));
+  refreshCodeCache(log, () => trimmer?.trim('code cache written'));
   try {
     const received = await signal;
-    trimmer.stop();
+    trimmer?.stop();
     await agent.shutdown(received);
     log.info('agent stopped');
     return 0;

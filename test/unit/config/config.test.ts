@@ -46,6 +46,9 @@ describe('config.yaml', () => {
     { name: 'a relative cgroupRoot', text: 'cgroupRoot: hostds', path: 'cgroupRoot', line: 1 },
     { name: 'a relative cgroupMountPoint', text: 'cgroupMountPoint: sys/fs/cgroup', path: 'cgroupMountPoint', line: 1 },
     { name: 'a memoryTrimInterval without a unit', text: 'memoryTrimInterval: often', path: 'memoryTrimInterval', line: 1 },
+    { name: 'a memoryTrimInterval past 24h', text: 'memoryTrimInterval: 720h', path: 'memoryTrimInterval', line: 1 },
+    { name: 'a memoryTrimInterval under a second', text: 'memoryTrimInterval: 500ms', path: 'memoryTrimInterval', line: 1 },
+    { name: 'a negative memoryTrimInterval', text: 'memoryTrimInterval: -10m', path: 'memoryTrimInterval', line: 1 },
   ])('$name is a positioned error', async ({ text, path, line }) => {
     const { issues } = await parseBoth(text, 'c.yaml');
     expect(issues.filter((i) => i.severity === 'error')).toMatchObject([{ path, line, file: 'c.yaml' }]);
@@ -63,6 +66,8 @@ describe('config.yaml', () => {
     { text: 'memoryTrimInterval: 30s', want: 30_000 },
     { text: 'memoryTrimInterval: 0s', want: 0 },
     { text: 'memoryTrimInterval: 0', want: 0 },
+    { text: 'memoryTrimInterval: 24h', want: 86_400_000 },
+    { text: 'memoryTrimInterval: 1s', want: 1000 },
   ])('memoryTrimInterval "$text" is $want ms', async ({ text, want }) => {
     const { config, issues } = await parseBoth(text, 'c.yaml');
     expect(issues).toEqual([]);

@@ -4,13 +4,16 @@ import { AFTER_TRIM, periodicTick, QUIET_WAIT_MAX_MS, startUpTrimNow, statusKiB,
 const EXE = '/usr/bin/node';
 
 /** One smaps entry as the kernel prints it (only the lines the plan reads, plus a few it skips). */
-function entry(header: string, f: { rss?: number; anon?: number; locked?: number; noAnonLine?: boolean } = {}): string {
+function entry(header: string, f: { rss?: number; anon?: number; swap?: number; locked?: number; noAnonLine?: boolean; noSwapLine?: boolean } = {}): string {
   return [
     header,
     'Size:                100 kB',
     `Rss:                 ${f.rss ?? 40} kB`,
     'Pss:                  40 kB',
     ...(f.noAnonLine ? [] : [`Anonymous:           ${f.anon ?? 0} kB`]),
+    'AnonHugePages:         0 kB',
+    ...(f.noSwapLine ? [] : [`Swap:                ${f.swap ?? 0} kB`]),
+    'SwapPss:               0 kB',
     `Locked:              ${f.locked ?? 0} kB`,
     'VmFlags: rd ex mr mw me sd',
   ].join('\n');
@@ -23,6 +26,9 @@ describe('trimmableRanges', () => {
     // /proc/self/exe then reads the same way.
     { name: 'the program replaced on disk while it runs', header: '00400000-00b6f000 r--p 00000000 fe:00 260689  /usr/bin/node (deleted)', exe: '/usr/bin/node (deleted)', want: true },
     { name: 'RELRO: read-only now, relocated in place', header: '0563a000-0563e000 r--p 05239000 fe:00 260689 /usr/bin/node', f: { anon: 16 }, want: false },
+    { name: 'RELRO with its relocated pages swapped out', header: '0563a000-0563e000 r--p 05239000 fe:00 260689 /usr/bin/node', f: { rss: 4, swap: 12 }, want: false },
+    { name: 'no Swap line (an unknown kernel)', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /usr/lib/libx.so', f: { noSwapLine: true }, want: false },
+    { name: 'a path with spaces', header: '7f00aa000000-7f00aa028000 r-xp 00000000 fe:00 1234 /opt/my node/lib/libx.so.1', want: true },
     { name: 'text with a breakpoint written in', header: '00b72000-025fe000 r-xp 00772000 fe:00 260689 /usr/bin/node', f: { anon: 4 }, want: false },
     { name: 'writable data', header: '0563e000-0565d000 rw-p 0523d000 fe:00 260689 /usr/bin/node', want: false },
     { name: 'a shared file mapping', header: '7f00bb000000-7f00bb001000 r--s 00000000 fe:00 999 /var/lib/x', want: false },
