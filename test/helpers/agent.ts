@@ -121,11 +121,16 @@ export async function isAlive(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * `count` pods Running, as `get pods` shows the agent's live view, and as many pids saved in
+ * state.json: the save comes a few ms after the start, and tests read their pids from it.
+ */
 export async function waitForRunning(root: string, count: number, timeoutMs = 15_000): Promise<PodRow[]> {
   return waitForValue(async () => {
     const pods = (await getPods(root)).filter((p) => p.status === 'Running');
-    return pods.length === count ? pods : undefined;
-  }, timeoutMs, `${count} running pods`);
+    if (pods.length !== count) return undefined;
+    return Object.keys(await statePids(root)).length >= count ? pods : undefined;
+  }, timeoutMs, `${count} running pods, their pids saved`);
 }
 
 /** A DaemonSet running a test fixture: `node <fixture> args…`. */
