@@ -22,10 +22,10 @@ export interface TrimResult {
   droppedKiB: number;
   mappings: number;
   /** VmRSS and its file-backed part (RssFile) from /proc/self/status, before and after. */
-  rssKiBBefore?: number;
-  rssKiBAfter?: number;
-  rssFileKiBBefore?: number;
-  rssFileKiBAfter?: number;
+  rssKiBBefore: number | undefined;
+  rssKiBAfter: number | undefined;
+  rssFileKiBBefore: number | undefined;
+  rssFileKiBAfter: number | undefined;
   /** errno of the first madvise that failed (0: none). */
   errno: number;
   ms: number;
@@ -58,16 +58,13 @@ export function trimOnce(addon: TrimAddon): TrimResult {
   const errno = addon.drop(flat);
   addon.mallocTrim();
   const after = readStatus();
-  const sizes: Partial<TrimResult> = {};
-  for (const [key, text, name] of [['rssKiBBefore', before, 'VmRSS'], ['rssKiBAfter', after, 'VmRSS'],
-    ['rssFileKiBBefore', before, 'RssFile'], ['rssFileKiBAfter', after, 'RssFile']] as const) {
-    const kib = statusKiB(text, name);
-    if (kib !== undefined) sizes[key] = kib;
-  }
   return {
-    droppedKiB: ranges.reduce((s, r) => s + r.rssKiB, 0),
+    droppedKiB: ranges.reduce((sum, r) => sum + r.rssKiB, 0),
     mappings: ranges.length,
-    ...sizes,
+    rssKiBBefore: statusKiB(before, 'VmRSS'),
+    rssKiBAfter: statusKiB(after, 'VmRSS'),
+    rssFileKiBBefore: statusKiB(before, 'RssFile'),
+    rssFileKiBAfter: statusKiB(after, 'RssFile'),
     errno,
     ms: Math.round((performance.now() - t0) * 10) / 10,
   };

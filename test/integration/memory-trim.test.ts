@@ -23,14 +23,19 @@ const rssFileOf = (pid: number | 'self'): number => statusKiB(readFileSync(`/pro
 
 interface TrimLine { reason: string; droppedKiB: number; mappings: number; rssFileKiBBefore: number; rssFileKiBAfter: number; rssKiBBefore: number; rssKiBAfter: number }
 
+/** The complete JSON lines of a log (not one still being written; not a stray stderr warning). */
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.split('\n').slice(0, -1).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 function trimLines(output: string): TrimLine[] {
-  return output.split('\n').filter((l) => l.includes('"msg":"memory trimmed"')).map((l) => JSON.parse(l) as TrimLine);
+  return jsonLines(output).filter((l) => l['msg'] === 'memory trimmed') as unknown as TrimLine[];
 }
 
 function captureLog(): { log: ReturnType<typeof jsonLogger>; lines: () => Record<string, unknown>[] } {
   let text = '';
   const log = jsonLogger('info', { write: (s: string) => { text += s; return true; } } as Parameters<typeof jsonLogger>[1]);
-  return { log, lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return { log, lines: () => jsonLines(text) };
 }
 
 describe('memory trim', () => {
@@ -89,7 +94,7 @@ describe('memory trim', () => {
     const child = spawn(process.execPath, [join(FIXTURES, 'trim-periodic.mjs'), '150'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const lines = (): Record<string, unknown>[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (): Record<string, unknown>[] => jsonLines(out);
     try {
       await waitFor(() => lines().some((l) => l['reason'] === 'start-up'), 15_000, 'the start-up trim');
       // The first check takes the baseline; the next ones, with nothing new touched, do not trim.
