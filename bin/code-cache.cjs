@@ -171,7 +171,18 @@ function install({ dir, cacheFile, fresh = false, keep = fresh }) {
 // 2 cores its compile jobs competed with the start-up they were meant to speed up (100 daemons
 // started ~10% sooner without them), and its code, its zones and the compiler's own pages of the
 // node binary cost 5-9 MiB of RSS, most of the growth in a restart storm.
-const V8_FLAGS = ['--semi-space-growth-factor=1', '--optimize-for-size', '--no-turbofan'];
+// always-sparkplug: a function gets Sparkplug's baseline code on its first call instead of after
+// some runs in the interpreter. Starting 100 daemons runs each step of a start 100 times, mostly
+// interpreted until then: ~12 ms less main thread at N = 100, ~0.7 MiB more RSS (docs/benchmarks.md).
+const V8_FLAGS = ['--semi-space-growth-factor=1', '--optimize-for-size', '--no-turbofan', '--always-sparkplug'];
+
+// Node's own modules carry a code cache of their own, made under V8's default flags: once
+// V8_FLAGS are set V8 refuses it, and every node module required afterwards is compiled from its
+// source. These are the ones the chunks require as they load, for the agent and the CLI alike
+// (crypto is already in, for sha1 above), so they are required before the flags: ~6 ms for the
+// lot instead of ~20 ms, for every command (docs/code-cache.md). A module missing here only costs
+// its compile; one needlessly here costs well under a millisecond.
+const NODE_MODULES_FIRST = ['node:net', 'node:os', 'node:child_process', 'node:tty', 'node:fs/promises', 'node:perf_hooks', 'node:timers/promises'];
 
 /** What bin/hostds needs from the agent's side: src/cli/commands/agent.ts refreshes a stale cache. */
 const HANDLE = Symbol.for('hostds.codeCache');
@@ -184,6 +195,7 @@ const HANDLE = Symbol.for('hostds.codeCache');
  */
 function setUp({ dir, file, agentWrites }, env = process.env) {
   const v8 = require('node:v8');
+  for (const name of NODE_MODULES_FIRST) require(name);
   for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
   const mode = env.HOSTDS_CODE_CACHE ?? '';
   if (!['', 'off', 'report'].includes(mode)) {
@@ -215,4 +227,4 @@ function setUp({ dir, file, agentWrites }, env = process.env) {
   }
 }
 
-module.exports = { setUp, install, openCache, readCache, writeCache, V8_FLAGS, MAGIC };
+module.exports = { setUp, install, openCache, readCache, writeCache, V8_FLAGS, NODE_MODULES_FIRST, MAGIC };
