@@ -653,11 +653,15 @@ export class Agent {
     const nowIso = iso(this.clock.now());
     const updates = new Map<string, (list: Revision[]) => Revision[]>();
     const hashes = new Map<string, string>();
+    let liveByKey: Map<string, Set<string>> | undefined;
     for (const [key, { ds }] of Object.entries(inEffect)) {
       const hash = templateHashOf(ds.spec.template);
       if (this.recordedRevision.get(key) === hash) continue;
       hashes.set(key, hash);
-      const live = new Set(this.state.pods.filter((p) => `${p.daemonSet.namespace}/${p.daemonSet.name}` === key).map((p) => p.templateHash));
+      // Built once, when a first template is new: per DaemonSet, a scan of every pod made the first
+      // pass after a start O(n²) (250 000 keys built for 500 DaemonSets).
+      liveByKey ??= liveTemplateHashes(this.state.pods);
+      const live = liveByKey.get(key) ?? new Set<string>();
       const changeCause = ds.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
       updates.set(key, (list) => recordRevision(list, { hash, template: ds.spec.template, ...(changeCause ? { changeCause } : {}) },
         nowIso, ds.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT, live));
@@ -969,4 +973,16 @@ async function groupId(group: string | number): Promise<number | undefined> {
   const line = text.split('\n').find((l) => l.split(':')[0] === group);
   const gid = line === undefined ? NaN : Number(line.split(':')[2]);
   return Number.isInteger(gid) ? gid : undefined;
+}
+
+/** The template hashes of each DaemonSet's pods (`namespace/name` → hashes): the revisions they still use. */
+function liveTemplateHashes(pods: readonly PodRecord[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of pods) {
+    const key = `${p.daemonSet.namespace}/${p.daemonSet.name}`;
+    let hashes = out.get(key);
+    if (hashes === undefined) out.set(key, hashes = new Set());
+    hashes.add(p.templateHash);
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ const PROBE_DEFAULTS = { timeoutSeconds: 1, periodSeconds: 10, successThreshold:
 
 /** For an object `validateDaemonSet` reported no errors for; other input gives an unspecified shape. */
 export function normalizeDaemonSet(obj: unknown, apiVersion: string): DaemonSet {
-  const ds = withoutNulls(structuredClone(obj), 0, new WeakSet()) as Obj;
+  const ds = copyWithoutNulls(obj, 0, new Map()) as Obj;
   ds['apiVersion'] = apiVersion;
   ds['kind'] = 'DaemonSet';
   delete ds['status']; // hostds computes status itself
@@ -84,17 +84,32 @@ function mapAt(obj: Obj, key: string): Obj {
 }
 
 /**
- * Drops map entries whose value is null: Kubernetes' JSON decoding treats `tolerations:` or
- * `env:` with no value as unset, and consumers should not have to check for null everywhere.
+ * A deep copy without the map entries whose value is null: Kubernetes' JSON decoding treats
+ * `tolerations:` or `env:` with no value as unset, and consumers should not have to check for
+ * null everywhere. Built in one pass: `structuredClone` and then `delete` cost twice as much, and
+ * a `delete` leaves V8 an object in its slow dictionary mode. A value reached twice (a YAML alias)
+ * is copied once and shared, as `structuredClone` shares it; below MAX_DEPTH, and for anything
+ * but plain maps and lists, `structuredClone` copies what is left as it is.
  */
-function withoutNulls(v: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof v !== 'object' || v === null || depth > MAX_DEPTH || seen.has(v)) return v;
-  seen.add(v);
-  if (Array.isArray(v)) return v.map((x) => withoutNulls(x, depth + 1, seen));
-  if (!isObj(v)) return v;
-  for (const k of Object.keys(v)) {
-    if (v[k] === null) delete v[k];
-    else v[k] = withoutNulls(v[k], depth + 1, seen);
+function copyWithoutNulls(v: unknown, depth: number, copies: Map<object, unknown>): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const done = copies.get(v);
+  if (done !== undefined) return done;
+  if (depth > MAX_DEPTH || !(Array.isArray(v) || isObj(v))) return structuredClone(v);
+  if (Array.isArray(v)) {
+    const list: unknown[] = new Array(v.length);
+    copies.set(v, list);
+    for (let i = 0; i < v.length; i++) list[i] = copyWithoutNulls(v[i], depth + 1, copies);
+    return list;
   }
-  return v;
+  const map: Obj = {};
+  copies.set(v, map);
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x === null) continue;
+    // A key named __proto__ is data in YAML; assigned, it would set the copy's prototype.
+    if (k === '__proto__') Object.defineProperty(map, k, { value: copyWithoutNulls(x, depth + 1, copies), enumerable: true, writable: true, configurable: true });
+    else map[k] = copyWithoutNulls(x, depth + 1, copies);
+  }
+  return map;
 }

@@ -65,6 +65,26 @@ describe('purity', () => {
     out.spec.template.spec.containers[0]!.name = 'changed';
     expect(ctr(ds).name).toBe('main');
   });
+  test('a map reached twice (a YAML alias) is copied once and shared, as structuredClone shares it', () => {
+    const ds = validDaemonSet();
+    const shared = { team: 'obs', gone: null };
+    ds.metadata.labels = shared;
+    ds.spec.template.metadata.annotations = shared;
+    const out = normalizeDaemonSet(ds, 'apps/v1');
+    expect(out.metadata.labels).toEqual({ team: 'obs' });
+    expect(out.spec.template.metadata.annotations).toBe(out.metadata.labels);
+    expect(out.metadata.labels).not.toBe(shared);
+  });
+  test('a key named __proto__ stays a key, and the copy keeps its prototype', () => {
+    const ds = validDaemonSet();
+    const annotations = JSON.parse('{"__proto__": {"polluted": "yes"}, "kept": "x"}') as Record<string, unknown>;
+    ds.spec.template.metadata.annotations = annotations;
+    const copy = normalizeDaemonSet(ds, 'apps/v1').spec.template.metadata.annotations as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'kept']);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ polluted: 'yes' });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
   test('normalizing twice changes nothing more', () => {
     const once = normalizeDaemonSet(validDaemonSet('extensions/v1beta1'), 'extensions/v1beta1');
     expect(normalizeDaemonSet(once, 'extensions/v1beta1')).toEqual(once);
