@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Trains the bundle's code cache (docs/code-cache.md), run by `npm run build` after the bundle and
 // the helper (the .deb ships none: its agent writes its own). An agent starts two DaemonSets on a
-// scratch root; the CLI asks it for pods, describes the DaemonSets, validates a manifest and, once
+// scratch root, one of which exits once and is restarted; the CLI asks it for pods, describes the DaemonSets, validates a manifest and, once
 // the agent has stopped, reads the state from disk. Each of these processes writes the bytecode V8
 // compiled by its exit; per chunk, the largest is kept in dist/bundle/code-cache.bin.
 //
@@ -20,7 +20,7 @@ const launcher = fileURLToPath(new URL('../bin/hostds', import.meta.url));
 const bundleDir = join(dirname(launcher), '../dist/bundle');
 const { readCache, writeCache } = createRequire(import.meta.url)(join(dirname(launcher), 'code-cache.cjs'));
 
-const DS = (name, extra = '') => `apiVersion: apps/v1
+const DS = (name, extra = '', command = '[/bin/sleep, "30"]') => `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: ${name}, namespace: train, labels: {app: ${name}}}
 spec:
@@ -33,7 +33,7 @@ spec:
       containers:
       - name: main
         image: none
-        command: [/bin/sleep, "30"]
+        command: ${command}
         env: [{name: MODE, value: train}]
         resources: {limits: {memory: 64Mi}}
 ${extra}`;
@@ -67,7 +67,12 @@ async function train(root) {
   mkdirSync(join(etc, 'manifests.d'), { recursive: true });
   writeFileSync(join(etc, 'config.yaml'), 'restartBackoff: {initial: 0s}\n');
   writeFileSync(join(etc, 'manifests.d/a.yaml'), DS('a', PROBE));
-  writeFileSync(join(etc, 'manifests.d/b.yaml'), DS('b'));
+  // b exits at its first start: the restart path (exit, restart policy, the log moved aside) is
+  // trained too, or the first restart after a start compiles it, 5-10 ms slower than the rest.
+  // A script, not `sh -c '…'`: the manifest stays one the fast YAML path reads, as most are.
+  const ran = join(root, 'b-ran');
+  writeFileSync(join(root, 'crash-once.sh'), `test -e ${ran} || { : > ${ran}; exit 3; }\nexec /bin/sleep 30\n`);
+  writeFileSync(join(etc, 'manifests.d/b.yaml'), DS('b', '', `[/bin/sh, ${join(root, 'crash-once.sh')}]`));
   const outs = [];
   const out = (name) => { const f = join(root, `${name}.cache`); outs.push(f); return f; };
   const agent = hostds(root, ['agent', '--stop-daemons-on-exit'], out('agent'), { stdoutToLog: true });
@@ -75,7 +80,7 @@ async function train(root) {
     const until = Date.now() + 20_000;
     for (;;) {
       const pods = await hostds(root, ['get', 'pods', '-A', '--no-headers'], out(`get-${outs.length}`)).done;
-      if (pods.code === 0 && (pods.stdout.match(/\b1\/1\s+Running\b/g) ?? []).length === 2) break;
+      if (pods.code === 0 && (pods.stdout.match(/\b1\/1\s+Running\b/g) ?? []).length === 2 && /\bb-\S+\s+1\/1\s+Running\s+1\b/.test(pods.stdout)) break;
       if (agent.child.exitCode !== null) throw new Error(`the agent exited ${agent.child.exitCode}: ${readFileSync(join(root, 'agent.log'), 'utf8').trim().slice(-400)}`);
       if (Date.now() > until) throw new Error('the training DaemonSets were not running after 20 s');
       await sleep(200);
