@@ -243,52 +243,9 @@ static void reap(void)
 	}
 }
 
-/* mkdir -p of `dir` (modified while it runs, restored by the end). 0, or -1 with the errno of the
- * mkdir that failed. A name that exists counts as made: if it is not a directory, opening the log
- * under it says so (ENOTDIR). */
-static int make_dirs(char *dir)
-{
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return -1; /* errno is still ENOENT */
-	*slash = '\0';
-	int made = make_dirs(dir);
-	*slash = '/';
-	if (made < 0)
-		return -1;
-	return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-/*
- * The log, with the directories above it made when missing (mode 0777 less the umask, as node's
- * mkdir). A pod's log directory is new at its first start: made here, it costs the agent's main
- * thread neither a stat nor a trip through its thread pool per daemon.
- */
-static int open_log(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	char dir[PATH_MAX];
-	size_t len = strlen(path);
-	char *slash = len < sizeof dir ? strrchr(memcpy(dir, path, len + 1), '/') : NULL;
-	if (slash == NULL || slash == dir) {
-		errno = ENOENT;
-		return -1;
-	}
-	*slash = '\0';
-	if (make_dirs(dir) < 0)
-		return -1;
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-}
-
 static void start(const struct request *r)
 {
-	int log_fd = open_log(r->log);
+	int log_fd = open(r->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (log_fd < 0) {
 		reply("E %s %s %d\n", r->id, stage_names[ST_LOG], errno);
 		return;
