@@ -2,9 +2,9 @@
 // pid + start time and SIGKILLed (with its group) in afterEach, also when the test fails.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createSpawnRunner } from '../../src/supervise/runner-spawn.js';
@@ -172,6 +172,12 @@ describe.each(SPAWNERS)('%s spawner', (spawnerKind) => {
       const logPath = join(dir, 'pods', 'default_agent-x7k2q_uid-1', 'main', '0.log');
       const first = await startTracked(spec('forever.mjs', [], { logPath }));
       expect((await ready(logPath)).pid).toBe(first.pid);
+      // With the mode node's mkdir gives (0777 less the umask), whichever spawner starts it.
+      mkdirSync(join(dir, 'made-by-node'));
+      const nodeMode = statSync(join(dir, 'made-by-node')).mode & 0o7777;
+      for (const made of [join(dir, 'pods'), dirname(dirname(logPath)), dirname(logPath)]) {
+        expect(statSync(made).mode & 0o7777).toBe(nodeMode);
+      }
       processes.killAll();
       await waitFor(() => isGone(first.pid), 5_000, 'first daemon gone');
       const second = await startTracked(spec('forever.mjs', [], { logPath }));
