@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Trains the bundle's code cache (docs/code-cache.md), run by `npm run build` after the bundle and
 // the helper (the .deb ships none: its agent writes its own). An agent starts two DaemonSets on a
-// scratch root, one of which exits once and is restarted; the CLI asks it for pods, describes the DaemonSets, validates a manifest and, once
-// the agent has stopped, reads the state from disk. Each of these processes writes the bytecode V8
-// compiled by its exit; per chunk, the largest is kept in dist/bundle/code-cache.bin.
+// scratch root, one of which exits once and is restarted; the CLI asks it for pods, describes the
+// DaemonSets, validates a manifest and, once the agent has stopped, reads the state from disk. Each
+// of these processes writes the bytecode V8 compiled by its exit; per chunk, the largest is kept in
+// dist/bundle/code-cache.bin.
 //
 // The cache only saves time, so a failed training leaves none and says why, and the build goes on;
 // `--strict` (and CI=true, as for the helper) makes it an error.

@@ -88,8 +88,8 @@ function mapAt(obj: Obj, key: string): Obj {
  * `tolerations:` or `env:` with no value as unset, and consumers should not have to check for
  * null everywhere. Built in one pass: `structuredClone` and then `delete` cost twice as much, and
  * a `delete` leaves V8 an object in its slow dictionary mode. A value reached twice (a YAML alias)
- * is copied once and shared, as `structuredClone` shares it; below MAX_DEPTH, and for anything
- * but plain maps and lists, `structuredClone` copies what is left as it is.
+ * is copied once and shared, as `structuredClone` shares it. Past MAX_DEPTH, and for anything but
+ * plain maps and lists, `structuredClone` copies the rest as it is.
  */
 function copyWithoutNulls(v: unknown, depth: number, copies: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
